@@ -1,0 +1,1 @@
+"""pytest glue of the harness (being written)."""
