@@ -1,0 +1,179 @@
+"""``ocpp-harness``: run a conformance run, render or compare reports, check a PICS, start the simulator.
+
+Exit codes of ``run`` (what a release pipeline gates on):
+
+- 0: every applicable test case passed;
+- 1: at least one case failed, was inconclusive, or hit a harness error — or none ran;
+- 2: bad usage or a bad PICS (nothing ran).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_PASSED, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
+
+
+def _testcases_dir() -> Path:
+    import testcases
+
+    return Path(testcases.__file__).parent
+
+
+def _load_pics_or_exit(path: str):  # type: ignore[no-untyped-def]
+    from harness.pics import PicsError, load_pics
+
+    try:
+        return load_pics(path)
+    except PicsError as error:
+        print(f"ocpp-harness: bad PICS: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+    except OSError as error:
+        print(f"ocpp-harness: cannot read the PICS: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def exit_code_of(results: list[dict]) -> int:
+    """0 only when at least one case ran and every applicable case passed."""
+    applicable = [r for r in results if r.get("verdict") != "not_applicable"]
+    if not applicable:
+        return EXIT_NOT_PASSED
+    return EXIT_PASSED if all(r.get("verdict") == "passed" for r in applicable) else EXIT_NOT_PASSED
+
+
+def command_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from harness.run_dir import RunDirectory, new_run_id
+
+    _load_pics_or_exit(args.pics)
+    run_id = args.run_id or new_run_id()
+    run_path = Path(args.report_dir) / run_id
+    pytest_args = [
+        str(_testcases_dir()),
+        "--pics", args.pics, "--dut", args.dut, "--report-dir", args.report_dir, "--run-id", run_id,
+        "--alluredir", str(run_path / "allure-results"),
+        "-p", "no:cacheprovider" if args.no_cache else "cacheprovider",
+        "-o", "asyncio_default_fixture_loop_scope=session",
+        "-o", "asyncio_default_test_loop_scope=session",
+        "--timeout", str(args.case_timeout),
+        "-rfEs",
+    ]
+    if args.dut_config:
+        pytest_args += ["--dut-config", args.dut_config]
+    if args.dut == "manual":
+        pytest_args.append("-s")  # a person must see the prompts and answer at the terminal
+    for fault in args.sim_fault:
+        pytest_args += ["--sim-fault", fault]
+    if args.sim_reply_delay_ms:
+        pytest_args += ["--sim-reply-delay-ms", str(args.sim_reply_delay_ms)]
+    if args.k:
+        pytest_args += ["-k", args.k]
+    if args.quiet:
+        pytest_args.append("-q")
+    pytest_args += args.pytest_args
+    code = pytest.main(pytest_args)
+    if code in (pytest.ExitCode.USAGE_ERROR, EXIT_USAGE) and not run_path.exists():
+        return EXIT_USAGE
+    run = RunDirectory(run_path)
+    paths = _render(run_path)
+    results = run.results()
+    counts = {}
+    for result in results:
+        counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1
+    summary = ", ".join(f"{n} {verdict.replace('_', ' ')}" for verdict, n in sorted(counts.items())) or "no case ran"
+    print(f"\nocpp-harness: {summary}")
+    if paths is not None:
+        print(f"ocpp-harness: report: {paths}")
+    return exit_code_of(results)
+
+
+def _render(run_path: Path) -> Path | None:
+    try:
+        from harness.report import write_report
+    except ImportError:
+        return None
+    written = write_report(run_path)
+    return getattr(written, "html", None) or run_path
+
+
+def command_report(args: argparse.Namespace) -> int:
+    if args.run_dir == "diff":
+        if len(args.more) != 2:
+            print("usage: ocpp-harness report diff RUN_A RUN_B", file=sys.stderr)
+            return EXIT_USAGE
+        from harness.report import diff_runs, format_diff
+
+        print(format_diff(diff_runs(Path(args.more[0]), Path(args.more[1]))))
+        return 0
+    run_path = Path(args.run_dir)
+    if not run_path.is_dir():
+        print(f"ocpp-harness: {run_path} is not a run directory", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"ocpp-harness: report: {_render(run_path)}")
+    return 0
+
+
+def command_pics(args: argparse.Namespace) -> int:
+    pics = _load_pics_or_exit(args.file)
+    setup = pics.test_setup
+    print(f"{args.file}: valid. Config ID {pics.config_id()}; chargePointId {setup.charge_point_id}; "
+          f"security profile {setup.security_profile}; connectors {list(pics.connector_ids)}")
+    return 0
+
+
+def command_sim(args: argparse.Namespace) -> int:
+    argv = [sys.executable, "-m", "simulator", *args.sim_args]
+    os.execv(sys.executable, argv)
+    return 0  # not reached
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="ocpp-harness", description=__doc__.split("\n")[0])
+    commands = main.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the conformance test cases against a charge point")
+    run.add_argument("--pics", required=True, help="PICS file of the charge point under test")
+    run.add_argument("--dut", default="sim", choices=("sim", "command", "manual"),
+                     help="sim: the reference charge point (default); command: your bench's commands; "
+                          "manual: a person at the charger")
+    run.add_argument("--dut-config", help="bench commands (command) or prompt answers (manual), YAML")
+    run.add_argument("-k", help="select test cases by OCTT id, block or title words (pytest -k syntax)")
+    run.add_argument("--report-dir", default="reports", help="where the run directory is written")
+    run.add_argument("--run-id", help="name of the run directory")
+    run.add_argument("--sim-fault", action="append", default=[], metavar="NAME",
+                     help="inject a named fault into the reference charge point (repeatable)")
+    run.add_argument("--sim-reply-delay-ms", type=int, default=0, help=argparse.SUPPRESS)
+    run.add_argument("--case-timeout", type=float, default=600.0, help="hard limit per test case, seconds")
+    run.add_argument("--no-cache", action="store_true", help="don't keep pytest's cache (no --lf next time)")
+    run.add_argument("-q", "--quiet", action="store_true")
+    run.add_argument("pytest_args", nargs="*", help="more pytest arguments after --, e.g. -- --lf")
+    run.set_defaults(handler=command_run)
+
+    report = commands.add_parser("report", help="render a run's report again, or compare two runs")
+    report.add_argument("run_dir", help="a run directory, or 'diff'")
+    report.add_argument("more", nargs="*", help="with diff: RUN_A RUN_B")
+    report.set_defaults(handler=command_report)
+
+    pics = commands.add_parser("pics", help="check a PICS file")
+    pics.add_argument("action", choices=("check",))
+    pics.add_argument("file")
+    pics.set_defaults(handler=command_pics)
+
+    sim = commands.add_parser("sim", help="start the reference charge point (python -m simulator ...)")
+    sim.add_argument("sim_args", nargs=argparse.REMAINDER)
+    sim.set_defaults(handler=command_sim)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

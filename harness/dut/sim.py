@@ -1,0 +1,142 @@
+"""The ``sim`` adapter: drives the project's reference charge point, a real subprocess, through its control
+channel (``docs/contracts.md`` §4).
+
+A power cycle is what it is on a real charger: the process is told the power fails (so a charger with backup
+power can stop its transactions), then killed, then started again with the same command line; it resumes
+from its state file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.dut.hookspecs import hookimpl
+from harness.verdicts import HarnessError, Inconclusive
+
+START_TIMEOUT_S = 20.0
+REQUEST_TIMEOUT_S = 30.0
+
+
+@dataclass
+class SimulatorConfig:
+    pics_path: Path
+    url: str
+    state_file: Path
+    log_file: Path
+    faults: tuple[str, ...] = ()
+    reply_delay_ms: int = 0
+    extra_args: tuple[str, ...] = ()
+
+    def argv(self) -> list[str]:
+        argv = [sys.executable, "-m", "simulator", "--pics", str(self.pics_path), "--url", self.url,
+                "--state-file", str(self.state_file)]
+        for fault in self.faults:
+            argv += ["--fault", fault]
+        if self.reply_delay_ms:
+            argv += ["--reply-delay-ms", str(self.reply_delay_ms)]
+        return argv + list(self.extra_args)
+
+
+@dataclass
+class SimulatorAdapter:
+    config: SimulatorConfig
+    _process: asyncio.subprocess.Process | None = None
+    _reader: asyncio.StreamReader | None = None
+    _writer: asyncio.StreamWriter | None = None
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def start(self) -> None:
+        self.config.log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = self.config.log_file.open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self._process = await asyncio.create_subprocess_exec(
+            *self.config.argv(), stdout=asyncio.subprocess.PIPE, stderr=log, env=env,
+            start_new_session=True,
+        )
+        log.close()
+        assert self._process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self._process.stdout.readline(), START_TIMEOUT_S)
+        except TimeoutError:
+            await self.stop()
+            raise HarnessError(f"the reference charge point did not start within {START_TIMEOUT_S} s; "
+                               f"see {self.config.log_file}") from None
+        text = line.decode().strip()
+        if not text.startswith("CONTROL "):
+            code = await self._process.wait()
+            raise HarnessError(f"the reference charge point exited ({code}) instead of starting: "
+                               f"{text or 'no output'}; see {self.config.log_file}")
+        host, _, port = text.split(" ", 1)[1].rpartition(":")
+        self._reader, self._writer = await asyncio.open_connection(host, int(port))
+
+    async def stop(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._process is not None and self._process.returncode is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            await self._process.wait()
+        self._process = None
+
+    async def request(self, action: str, **args: Any) -> dict[str, Any]:
+        async with self._lock:
+            if self._writer is None or self._reader is None:
+                raise HarnessError("the reference charge point is not running")
+            request_id = next(self._ids)
+            self._writer.write((json.dumps({"id": request_id, "action": action, **args}) + "\n").encode())
+            await self._writer.drain()
+            line = await asyncio.wait_for(self._reader.readline(), REQUEST_TIMEOUT_S)
+        if not line:
+            raise HarnessError(f"the reference charge point closed its control channel during {action}")
+        response = json.loads(line)
+        if response.get("id") != request_id:
+            raise HarnessError(f"control channel out of step: sent id {request_id}, got {response!r}")
+        if not response.get("ok"):
+            raise Inconclusive(response.get("error", "refused"))
+        return response
+
+    async def power_cycle(self) -> None:
+        await self.request("power_off")
+        await self.stop()
+        await self.start()
+
+    @hookimpl
+    def dut_plug_in(self, connector: int, side: str):  # type: ignore[no-untyped-def]
+        return self.request("plug_in", connector=connector, side=side)
+
+    @hookimpl
+    def dut_unplug(self, connector: int, side: str):  # type: ignore[no-untyped-def]
+        return self.request("unplug", connector=connector, side=side)
+
+    @hookimpl
+    def dut_present_id_tag(self, id_tag: str, connector: int):  # type: ignore[no-untyped-def]
+        return self.request("present_id_tag", id_tag=id_tag, connector=connector)
+
+    @hookimpl
+    def dut_power_cycle(self):  # type: ignore[no-untyped-def]
+        return self.power_cycle()
+
+    @hookimpl
+    def dut_network(self, up: bool):  # type: ignore[no-untyped-def]
+        return self.request("network", up=up)
+
+    @hookimpl
+    def dut_fault(self, connector: int, error_code: str, active: bool):  # type: ignore[no-untyped-def]
+        return self.request("fault", connector=connector, error_code=error_code, active=active)
+
+    @hookimpl
+    def dut_baseline(self):  # type: ignore[no-untyped-def]
+        return self.request("baseline")
+
+    @hookimpl
+    def dut_prompt(self, question: str, prompt_id: str):  # type: ignore[no-untyped-def]
+        return None  # a simulator has no eyes: observations are made on the wire

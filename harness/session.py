@@ -1,0 +1,198 @@
+"""One conformance run: the PICS, the run directory, the mock Central System, and the device under test.
+
+The pytest plug-in drives it; it knows nothing of pytest, so the same session could be driven by another
+runner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.baseline import reach_baseline, reach_session_baseline
+from harness.csms.replies import DefaultReplies, IdTagTable
+from harness.csms.server import CentralSystem, Listener
+from harness.csms.station import Station
+from harness.csms.trace import Redactor, Trace, utc_now_iso
+from harness.dut.control import DeviceControl, plugin_manager
+from harness.ocpp import PayloadValidator
+from harness.run_dir import RunDirectory
+from harness.testcase import CaseInfo
+from harness.verdicts import HarnessError, Verdict
+
+SESSION_TRACE = "_session"
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    pics_path: Path
+    dut: str = "sim"
+    dut_config: Path | None = None
+    csms_host: str = "127.0.0.1"
+    csms_port: int = 0
+    report_dir: Path = Path("reports")
+    run_id: str | None = None
+    sim_faults: tuple[str, ...] = ()
+    sim_reply_delay_ms: int = 0
+
+
+def id_tag_table(id_tags: Any) -> IdTagTable:
+    """The Central System's judgement of the PICS's idTags."""
+    table = IdTagTable()
+    table.set(id_tags.valid, "Accepted")
+    table.set(id_tags.valid_2, "Accepted")
+    table.set(id_tags.invalid, "Invalid")
+    table.set(id_tags.blocked, "Blocked")
+    table.set(id_tags.expired, "Expired")
+    for child in id_tags.with_parent:
+        table.set(child, "Accepted", id_tags.parent_id_tag)
+    return table
+
+
+class HarnessSession:
+    def __init__(self, pics: Any, options: SessionOptions, run: RunDirectory) -> None:
+        self.pics = pics
+        self.options = options
+        self.run = run
+        setup = pics.test_setup
+        redactor = Redactor()
+        for secret in pics.secrets():
+            redactor.add(secret)
+        self.trace = Trace(redactor)
+        self.trace.begin(run.trace_file(SESSION_TRACE))
+        self.validator = PayloadValidator(setup.tolerate_date_time_without_offset)
+        self.station = Station(
+            setup.charge_point_id,
+            trace=self.trace,
+            validator=self.validator,
+            defaults=DefaultReplies(setup.intervals.heartbeat, id_tag_table(setup.id_tags)),
+            response_timeout=float(pics.performance.ocpp_response_timeout),
+            message_timeout=float(setup.timeouts.message),
+        )
+        self.central = CentralSystem(self.trace, {setup.charge_point_id: self.station},
+                                     {setup.charge_point_id: setup.basic_auth_password})
+        self.adapter: Any = None
+        self.dut = DeviceControl(plugin_manager(), self.trace)
+
+    @classmethod
+    def open(cls, pics: Any, options: SessionOptions) -> "HarnessSession":
+        run = RunDirectory.create(options.report_dir, options.run_id)
+        (run.path / "pics.yaml").write_text(pics.redacted_yaml(), encoding="utf-8")
+        run.write_run_info({
+            "run_id": run.path.name,
+            "pics_path": str(options.pics_path),
+            "pics_sha256": hashlib.sha256(options.pics_path.read_bytes()).hexdigest(),
+            "config_id": pics.config_id(),
+            "dut_adapter": options.dut,
+            "sim_faults": list(options.sim_faults),
+            "security_profile": pics.test_setup.security_profile,
+            "tolerate_date_time_without_offset": pics.test_setup.tolerate_date_time_without_offset,
+        })
+        return cls(pics, options, run)
+
+    # ----------------------------------------------------------------- start and stop
+
+    async def start(self) -> None:
+        setup = self.pics.test_setup
+        if setup.security_profile not in (0, 1):
+            raise HarnessError(f"security profile {setup.security_profile} (TLS) is not supported by this "
+                               "version of the harness yet")
+        await self.central.start(Listener(self.options.csms_host, self.options.csms_port, setup.security_profile))
+        self.trace.add("connection", event="listening",
+                       detail={"url": self.central.url, "security_profile": setup.security_profile})
+        self.adapter = await self._start_adapter()
+        self.dut = DeviceControl(plugin_manager(self.adapter), self.trace)
+        await self.station.wait_booted(float(setup.timeouts.long_operation))
+        await reach_session_baseline(self.station)
+
+    async def _start_adapter(self) -> Any:
+        if self.options.dut == "sim":
+            from harness.dut.sim import SimulatorAdapter, SimulatorConfig
+
+            adapter = SimulatorAdapter(SimulatorConfig(
+                pics_path=self.options.pics_path.resolve(),
+                url=self.central.url,
+                state_file=self.run.path / "simulator-state.json",
+                log_file=self.run.path / "simulator.log",
+                faults=self.options.sim_faults,
+                reply_delay_ms=self.options.sim_reply_delay_ms,
+            ))
+            await adapter.start()
+            return adapter
+        if self.options.dut == "command":
+            from harness.dut.command import CommandAdapter
+
+            if self.options.dut_config is None:
+                raise HarnessError("--dut command needs --dut-config BENCH.yaml (see harness/dut/command.py)")
+            return CommandAdapter.from_file(self.options.dut_config)
+        from harness.dut.manual import ManualAdapter
+
+        adapter = ManualAdapter.from_file(self.options.dut_config)
+        print(f"\nPoint the charge point at {self.central.url}/{self.pics.test_setup.charge_point_id} "
+              "(subprotocol ocpp1.6) and switch it on.", flush=True)
+        return adapter
+
+    async def stop(self) -> None:
+        stop = getattr(self.adapter, "stop", None)
+        if stop is not None:
+            await stop()
+        await self.central.stop()
+
+    def close(self) -> None:
+        self.trace.end()
+        self.run.write_run_info({"ended_utc": utc_now_iso()})
+
+    # ----------------------------------------------------------------- cases
+
+    async def begin_case(self, info: CaseInfo) -> None:
+        self.trace.begin(self.run.trace_file(info.id))
+        self.trace.step(f"{info.id} — {info.title}")
+        self.station.begin_case()
+        self.station.harness_errors.clear()
+        await reach_baseline(self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation))
+        self.station.begin_case()
+        self.station.steps.case_start_ns = self.trace.records[0]["t_ns"] if self.trace.records else 0
+
+    def findings_verdict(self) -> tuple[Verdict, str]:
+        """A case whose steps all passed still fails when a frame of the charger broke the rules."""
+        if self.station.harness_errors:
+            return Verdict.ERROR, f"harness error: {self.station.harness_errors[0]}"
+        for record in self.trace.frames("cp->cs"):
+            if record.get("findings"):
+                return Verdict.FAILED, (f"the charge point sent a frame that breaks OCPP-J: "
+                                        f"{'; '.join(record['findings'])}; frame: {record['raw'][:300]}")
+        return Verdict.PASSED, ""
+
+    def finish_case(self, info: CaseInfo, verdict: Verdict, reason: str, started_utc: str, duration_s: float) -> None:
+        applicable = verdict is not Verdict.NOT_APPLICABLE
+        if applicable:
+            self.trace.add("verdict", verdict=verdict.value, reason=reason)
+        self.trace.begin(self.run.trace_file(SESSION_TRACE))
+        self.run.append_result({
+            "id": info.id,
+            "title": info.title,
+            "block": info.block,
+            "profile": info.profile,
+            "verdict": verdict.value,
+            "reason": self.trace.redactor.text(reason),
+            "started_utc": started_utc,
+            "duration_s": round(duration_s, 3),
+            "trace": f"traces/{info.id}.jsonl" if applicable else None,
+            "features": list(info.features),
+        })
+
+    def attach_trace_to_allure(self, info: CaseInfo) -> None:
+        try:
+            import allure
+        except ImportError:
+            return
+        allure.dynamic.title(f"{info.id} — {info.title}")
+        allure.dynamic.label("octt_id", info.id)
+        allure.dynamic.feature(info.block)
+        allure.dynamic.label("profile", info.profile)
+        path = self.run.trace_file(info.id)
+        if path.exists():
+            allure.attach.file(str(path), name=f"{info.id} trace", attachment_type="application/json",
+                               extension="jsonl")

@@ -1,0 +1,113 @@
+"""Declaring a conformance test case: its OCTT id, title, block, profile, and when it applies.
+
+    @testcase("TC_003_CS", "Regular Charging Session – Plugin First", block="core",
+              applies=needs_feature("C-07"), features=("C-07",))
+    async def test_regular_charging_session_plugin_first(cs, dut, setup): ...
+
+Applicability is a rule over the PICS that returns None when the case applies, or the reason it does not,
+naming the PICS item ("C-07 = No: Support for local start"). Rules compose with :func:`all_of`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+
+Rule = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    id: str
+    title: str
+    block: str
+    profile: str
+    applies: Rule
+    features: tuple[str, ...]
+
+
+def always(_pics: Any) -> str | None:
+    return None
+
+
+def testcase(
+    case_id: str,
+    title: str,
+    *,
+    block: str,
+    profile: str = "Core",
+    applies: Rule = always,
+    features: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark an async test function as the OCTT test case ``case_id``."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        function.octt = CaseInfo(case_id, title, block, profile, applies, features)  # type: ignore[attr-defined]
+        function = pytest.mark.octt(case_id)(function)
+        return pytest.mark.asyncio(loop_scope="session")(function)
+
+    return decorate
+
+
+def case_info(item: pytest.Item) -> CaseInfo | None:
+    return getattr(getattr(item, "function", None), "octt", None)
+
+
+# ------------------------------------------------------------------------ applicability rules
+
+
+def needs_feature(feature_id: str) -> Rule:
+    def rule(pics: Any) -> str | None:
+        if pics.feature(feature_id):
+            return None
+        from harness.pics import FEATURE_TITLES
+
+        return f"{feature_id} = No: {FEATURE_TITLES.get(feature_id, feature_id)}"
+
+    return rule
+
+
+def needs_hardware(hfs_id: str, present: bool = True) -> Rule:
+    def rule(pics: Any) -> str | None:
+        value = bool(pics.hfs(hfs_id))
+        if value == present:
+            return None
+        from harness.pics import HFS_TITLES
+
+        return f"{hfs_id} = {'Yes' if value else 'No'}: {HFS_TITLES.get(hfs_id, hfs_id)}"
+
+    return rule
+
+
+def needs_answer(aq_id: str, answer: bool = True) -> Rule:
+    def rule(pics: Any) -> str | None:
+        value = bool(pics.aq(aq_id))
+        if value == answer:
+            return None
+        from harness.pics import AQ_TITLES
+
+        return f"{aq_id} = {'Yes' if value else 'No'}: {AQ_TITLES.get(aq_id, aq_id)}"
+
+    return rule
+
+
+def needs_key_access(key: str, access: str) -> Rule:
+    """The PICS must declare configuration key ``key`` with ``access`` ("read-write")."""
+
+    def rule(pics: Any) -> str | None:
+        declared = pics.configuration_keys.get(key)
+        if declared is not None and declared.access != access:
+            return f"configuration key {key} is declared {declared.access}, the case needs it {access}"
+        return None
+
+    return rule
+
+
+def all_of(*rules: Rule) -> Rule:
+    def rule(pics: Any) -> str | None:
+        reasons = [reason for r in rules if (reason := r(pics))]
+        return "; ".join(reasons) or None
+
+    return rule

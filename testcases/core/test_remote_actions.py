@@ -1,0 +1,81 @@
+"""4.5 Remote actions, happy flow: TC_010_CS, TC_011_1_CS, TC_011_2_CS, TC_012_CS."""
+
+from __future__ import annotations
+
+from harness.testcase import testcase
+from testcases.checks import no_message
+from testcases.states import charging, is_true, transaction_id
+
+
+@testcase("TC_010_CS", "Remote Start Charging Session – Cable Plugged in First", block="core")
+async def test_remote_start_cable_plugged_in_first(cs, dut, setup):
+    """Plug in (Preparing), RemoteStartTransaction Accepted, [Authorize when AuthorizeRemoteTxRequests],
+    StartTransaction and Charging in either order."""
+    connector, id_tag = setup.connector_id, setup.id_tags.valid
+    remote_auth = is_true(await cs.configuration("AuthorizeRemoteTxRequests"))
+    await dut.plug_in(connector)
+    await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
+    response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
+    cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
+    if remote_auth:
+        await cs.expect("Authorize", idTag=id_tag)
+    await cs.expect_all(
+        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
+        cs.message("StatusNotification", connectorId=connector, status="Charging"),
+    )
+
+
+@testcase("TC_011_1_CS", "Remote Start Charging Session – Remote Start First", block="core")
+async def test_remote_start_first(cs, dut, setup):
+    """RemoteStartTransaction Accepted, [Authorize], Preparing; then plug in: StartTransaction, Charging."""
+    connector, id_tag = setup.connector_id, setup.id_tags.valid
+    remote_auth = is_true(await cs.configuration("AuthorizeRemoteTxRequests"))
+    response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
+    cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
+    preparing = cs.message("StatusNotification", connectorId=connector, status="Preparing")
+    if remote_auth:
+        await cs.expect_all(cs.message("Authorize", idTag=id_tag), preparing)
+    else:
+        await cs.expect_all(preparing)
+    await dut.plug_in(connector)
+    await cs.expect_all(
+        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
+        cs.message("StatusNotification", connectorId=connector, status="Charging"),
+    )
+
+
+@testcase("TC_011_2_CS", "Remote Start Charging Session – Time Out", block="core")
+async def test_remote_start_time_out(cs, dut, setup):
+    """RemoteStartTransaction Accepted, Preparing, nobody plugs in: Available after ConnectionTimeOut and no
+    StartTransaction."""
+    connector, id_tag = setup.connector_id, setup.id_tags.valid
+    timeout = setup.intervals.connection_timeout
+    await cs.configure("ConnectionTimeOut", str(timeout))
+    remote_auth = is_true(await cs.configuration("AuthorizeRemoteTxRequests"))
+    response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
+    cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
+    preparing = cs.message("StatusNotification", connectorId=connector, status="Preparing")
+    found = await (cs.expect_all(cs.message("Authorize", idTag=id_tag), preparing) if remote_auth
+                   else cs.expect_all(preparing))
+    available = await cs.expect("StatusNotification", connectorId=connector, status="Available",
+                                timeout=timeout + cs.message_timeout)
+    waited = (available.t_ns - found[-1].t_ns) / 1e9
+    cs.require(waited >= timeout - 1.0,
+               f"Available {waited:.3f} s after Preparing, before the ConnectionTimeOut of {timeout} s ran out")
+    no_message(cs, "StartTransaction")
+
+
+@testcase("TC_012_CS", "Remote Stop Charging Session", block="core")
+async def test_remote_stop_charging_session(cs, dut, setup, pics):
+    """State Charging; RemoteStopTransaction Accepted; StopTransaction with reason Remote and Finishing in
+    either order."""
+    connector = setup.connector_id
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    response = await cs.call("RemoteStopTransaction", transactionId=transaction)
+    cs.require(response["status"] == "Accepted", f"RemoteStopTransaction answered {response['status']}")
+    stop, _ = await cs.expect_all(
+        cs.message("StopTransaction", transactionId=transaction),
+        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+    )
+    cs.require(stop.payload.get("reason") == "Remote",
+               f"StopTransaction reason is {stop.payload.get('reason', 'absent (Local)')}, expected Remote")

@@ -1,0 +1,57 @@
+"""The reusable states of the test plan (§2), shared by the test cases instead of copied into each.
+
+Each brings the charge point from the baseline into the named state and returns what later steps need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.csms.station import Received, Station
+from harness.dut.control import DeviceControl
+
+
+async def charging(cs: Station, dut: DeviceControl, setup: Any, pics: Any, *, connector: int | None = None,
+                   id_tag: str | None = None) -> Received:
+    """State *Charging*: a transaction runs on the connector and it reported Charging.
+
+    Started locally (plug in, present the idTag) when the charger supports local start (C-07), else by
+    RemoteStartTransaction after the plug-in. Returns the StartTransaction message; its ``reply`` holds
+    the transactionId the Central System gave.
+    """
+    connector = setup.connector_id if connector is None else connector
+    id_tag = setup.id_tags.valid if id_tag is None else id_tag
+    cs.steps.next("reach state Charging")
+    await dut.plug_in(connector)
+    await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
+    if pics.feature("C-07"):
+        await dut.present_id_tag(id_tag, connector)
+    else:
+        response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
+        cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
+    start, _ = await cs.expect_all(
+        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
+        cs.message("StatusNotification", connectorId=connector, status="Charging"),
+    )
+    return start
+
+
+def transaction_id(start: Received) -> int:
+    return int(start.reply["transactionId"])
+
+
+async def authorized(cs: Station, dut: DeviceControl, setup: Any, *, connector: int | None = None,
+                     id_tag: str | None = None) -> None:
+    """State *Authorized*: the valid idTag was presented without a cable; Authorize accepted, Preparing."""
+    connector = setup.connector_id if connector is None else connector
+    id_tag = setup.id_tags.valid if id_tag is None else id_tag
+    await dut.present_id_tag(id_tag, connector)
+    await cs.expect_all(
+        cs.message("Authorize", idTag=id_tag),
+        cs.message("StatusNotification", connectorId=connector, status="Preparing"),
+    )
+
+
+def is_true(value: str | None) -> bool:
+    """Configuration values are strings; booleans are spelled "true"/"false" in any case."""
+    return (value or "").strip().lower() == "true"
