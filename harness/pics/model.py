@@ -205,7 +205,8 @@ def title(item_id: str) -> str:
 class Product:
     vendor_name: str
     product_designation: str
-    charge_point_model: str
+    charge_point_vendor: str                    # as reported in BootNotification
+    charge_point_model: str                     # as reported in BootNotification
     firmware_version: str
     device_type: str = "Charging Station"
     serial_number: str | None = None            # chargePointSerialNumber (optional)

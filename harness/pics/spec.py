@@ -369,10 +369,14 @@ def _group_hint(group: str, items: Sequence[str], section: str = "") -> str:
 PICS_SPEC = Obj({
     "pics_version": F(Int(choices=(1,), hint=" (this harness reads PICS format version 1)")),
     "product": F(Obj({
-        "vendor_name": F(_NAME, title="Vendor name; also sent as CpoName"),
+        "vendor_name": F(_NAME, title="Vendor name, as on the certificate; also sent as CpoName"),
         "product_designation": F(_NAME),
-        # Not limited to 20 characters (BootNotification's CiString20): the seed's model has 22, as certified.
-        "charge_point_model": F(_NAME),
+        # What the charger reports in BootNotification (CiString20 each); the certificate's vendor name and
+        # designation are longer than that, so they are separate fields.
+        "charge_point_vendor": F(Str(max_len=20, why=" (BootNotification chargePointVendor is a CiString20)"),
+                                 title="chargePointVendor as the charger reports it"),
+        "charge_point_model": F(Str(max_len=20, why=" (BootNotification chargePointModel is a CiString20)"),
+                                title="chargePointModel as the charger reports it"),
         "firmware_version": F(Str(max_len=50, why=" (BootNotification firmwareVersion is a CiString50)")),
         "device_type": F(_NAME, required=False, default="Charging Station"),
         "serial_number": F(Str(max_len=25, why=" (BootNotification chargePointSerialNumber is a CiString25)"),

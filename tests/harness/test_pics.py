@@ -257,8 +257,15 @@ def test_reference_pics_claims_the_opposite_options(seed: Pics, ref: Pics) -> No
     assert ref.test_setup.charge_point_id == "REFCP-DETACH-01" and ref.test_setup.security_profile == 1
     assert ref.configuration_keys["StopTransactionOnEVSideDisconnect"].access == "read-write"
     assert ref.configuration_keys["UnlockConnectorOnEVSideDisconnect"].access == "read-write"
-    assert (ref.product.vendor_name, ref.product.charge_point_model) == ("OCPP Harness Project",
-                                                                         "Reference CP (detachable)")
+    assert (ref.product.vendor_name, ref.product.charge_point_vendor, ref.product.charge_point_model) == (
+        "OCPP Harness Project", "OCPP Harness", "RefCP detachable")
+
+
+def test_boot_notification_identity_fits_cistring20(tmp_path: Path) -> None:
+    text = SEED_PATH.read_text().replace('charge_point_model: "BSEC-22K(A)2(CCS2)"', 'charge_point_model: "' + "M" * 21 + '"')
+    with pytest.raises(PicsError) as error:
+        parse_pics(text, "seed.yaml")
+    assert error.value.field == "product.charge_point_model" and "CiString20" in str(error.value)
 
 
 # ------------------------------------------------------------------------------------------ errors: field + line
