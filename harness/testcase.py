@@ -51,6 +51,9 @@ def testcase(
     return decorate
 
 
+testcase.__test__ = False  # type: ignore[attr-defined]  # a decorator, not a test, despite its name
+
+
 def case_info(item: pytest.Item) -> CaseInfo | None:
     return getattr(getattr(item, "function", None), "octt", None)
 

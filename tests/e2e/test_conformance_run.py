@@ -1,0 +1,49 @@
+"""A whole conformance run against the reference charge point, as ``make demo`` does it: every applicable
+case passes, every other one is not applicable with the PICS item that excludes it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.runner import DETACHABLE_PICS, SEED_PICS
+
+
+def _summary(outcome) -> str:
+    return "\n".join(f"{r['id']}: {r['verdict']} {r['reason'][:200]}" for r in outcome.results.values()
+                     if r["verdict"] != "passed")
+
+
+@pytest.mark.parametrize("pics", [SEED_PICS, DETACHABLE_PICS], ids=["seed-fixed-cable", "detachable-cable"])
+def test_every_applicable_case_passes_against_the_reference_charge_point(run_harness, pics):
+    outcome = run_harness(pics)
+    assert outcome.results, outcome.output[-3000:]
+    failing = {i: r for i, r in outcome.results.items() if r["verdict"] not in ("passed", "not_applicable")}
+    assert not failing, _summary(outcome) + "\n" + outcome.output[-2000:]
+    assert outcome.exit_code == 0
+    for result in outcome.results.values():
+        if result["verdict"] == "not_applicable":
+            assert " = " in result["reason"] or "declared" in result["reason"], result
+    trace = (outcome.run_dir / "traces" / "TC_003_CS.jsonl")
+    if trace.exists():
+        records = [json.loads(line) for line in trace.read_text().splitlines()]
+        assert records[-1]["type"] == "verdict"
+    run_info = json.loads((outcome.run_dir / "run.json").read_text())
+    assert run_info["ended_utc"]
+    assert "harness-demo-key-01" not in (outcome.run_dir / "pics.yaml").read_text()
+
+
+def test_one_case_by_its_octt_id(run_harness):
+    outcome = run_harness(SEED_PICS, "-k", "TC_003_CS")
+    assert list(outcome.results) == ["TC_003_CS"], outcome.output[-2000:]
+    assert outcome.verdict("TC_003_CS") == "passed" and outcome.exit_code == 0
+
+
+def test_a_bad_pics_stops_before_anything_runs(run_harness, tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(SEED_PICS.read_text().replace("C-11: true", "C-13: true"))
+    outcome = run_harness(broken)
+    assert outcome.exit_code == 2
+    assert "optional_features.C-13" in outcome.output and "broken.yaml:" in outcome.output
+    assert not outcome.run_dir.exists()
