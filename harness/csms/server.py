@@ -132,6 +132,8 @@ class CentralSystem:
         charge_point_id = charge_point_id_of(path)
         if charge_point_id not in self.stations:
             return self._refuse(HTTPStatus.NOT_FOUND, f"unknown chargePointId {charge_point_id!r}", path)
+        if not self.stations[charge_point_id].reachable:
+            return self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "the link is cut by the test case (outage)", path)
         offered = [p.strip() for value in request.headers.get_all("Sec-WebSocket-Protocol") for p in value.split(",")]
         if SUBPROTOCOL not in offered:
             return self._refuse(HTTPStatus.BAD_REQUEST,

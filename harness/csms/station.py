@@ -156,6 +156,7 @@ class Station:
         self._overrides: list[Override] = []
         self._restore: dict[str, str | None] = {}
         self.harness_errors: list[str] = []
+        self.reachable = True
         self._changed = asyncio.Condition()
         self.observers: list[Callable[[Received], None]] = []
 
@@ -205,6 +206,17 @@ class Station:
         if self._connection is not None:
             await self._connection.close(code=1001, reason="closed by the test harness")
             await self.wait_disconnected(self.message_timeout)
+
+    async def cut_link(self) -> None:
+        """The Central System becomes unreachable for this charge point: the connection is closed and new
+        attempts are refused (HTTP 503) until :meth:`restore_link`."""
+        self.reachable = False
+        self.trace.add("connection", event="outage", detail={"reachable": False})
+        await self.drop()
+
+    def restore_link(self) -> None:
+        self.reachable = True
+        self.trace.add("connection", event="outage", detail={"reachable": True})
 
     async def wait_connected(self, timeout: float | None = None) -> None:
         await self._wait_until(lambda: self.connected, timeout, "the charge point to connect")

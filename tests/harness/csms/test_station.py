@@ -330,3 +330,16 @@ async def test_trace_records_are_stamped_in_order(charger, central):
     assert [f["direction"] for f in frames[-2:]] == ["cp->cs", "cs->cp"]
     assert frames[-2]["t_ns"] <= frames[-1]["t_ns"]
     assert [r["seq"] for r in station.trace.records] == list(range(len(station.trace.records)))
+
+
+async def test_cut_link_closes_and_refuses_until_restored(charger, central):
+    system, station = central
+    await station.cut_link()
+    assert not station.connected
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=_auth()):
+            pass
+    assert refused.value.response.status_code == 503
+    station.restore_link()
+    async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=_auth()):
+        await station.wait_connected(2)
