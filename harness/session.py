@@ -151,14 +151,18 @@ class HarnessSession:
         self.trace.step(f"{info.id} — {info.title}")
         self.station.begin_case()
         self.station.harness_errors.clear()
+        self.station.status_findings.clear()
         await reach_baseline(self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation))
         self.station.begin_case()
+        self.station.status_findings.clear()
         self.station.steps.case_start_ns = self.trace.records[0]["t_ns"] if self.trace.records else 0
 
     def findings_verdict(self) -> tuple[Verdict, str]:
         """A case whose steps all passed still fails when a frame of the charger broke the rules."""
         if self.station.harness_errors:
             return Verdict.ERROR, f"harness error: {self.station.harness_errors[0]}"
+        if self.station.status_findings:
+            return Verdict.FAILED, f"illegal connector status: {self.station.status_findings[0]}"
         for record in self.trace.frames("cp->cs"):
             if record.get("findings"):
                 return Verdict.FAILED, (f"the charge point sent a frame that breaks OCPP-J: "

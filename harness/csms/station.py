@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from harness.csms.matching import MessageSpec, summarize
 from harness.csms.replies import CallErrorReply, DefaultReplies, NoReply, ReplyDecision
 from harness.csms.trace import Trace
+from harness.ocpp.connector_status import ConnectorStatusChecker
 from harness.ocpp import (
     Call,
     CallError,
@@ -157,6 +158,8 @@ class Station:
         self._restore: dict[str, str | None] = {}
         self.harness_errors: list[str] = []
         self.reachable = True
+        self.status_checker = ConnectorStatusChecker()
+        self.status_findings: list[str] = []
         self._changed = asyncio.Condition()
         self.observers: list[Callable[[Received], None]] = []
 
@@ -185,6 +188,7 @@ class Station:
         if previous is not None:
             await previous.close(code=1000, reason="superseded by a new connection")
         self._connection = connection
+        self.status_checker.restart()
         await self._notify()
         try:
             async for message in connection:
@@ -216,6 +220,8 @@ class Station:
 
     def restore_link(self) -> None:
         self.reachable = True
+        self.status_checker = ConnectorStatusChecker()
+        self.status_findings: list[str] = []
         self.trace.add("connection", event="outage", detail={"reachable": True})
 
     async def wait_connected(self, timeout: float | None = None) -> None:
@@ -325,9 +331,15 @@ class Station:
     def _track(self, action: str, request: Mapping[str, Any], reply: Mapping[str, Any]) -> None:
         """Keep what a Central System knows: statuses, open transactions, the last boot."""
         if action == "StatusNotification":
-            self.statuses[int(request["connectorId"])] = str(request["status"])
+            connector, status = int(request["connectorId"]), str(request["status"])
+            self.statuses[connector] = status
+            finding = self.status_checker.observe(connector, status)
+            if finding:
+                self.status_findings.append(finding)
+                self.trace.finding(finding)
         elif action == "BootNotification":
             self.last_boot = dict(request)
+            self.status_checker.restart()
             if reply.get("status") == "Accepted":
                 self.boot_count += 1
         elif action == "StartTransaction":

@@ -343,3 +343,13 @@ async def test_cut_link_closes_and_refuses_until_restored(charger, central):
     station.restore_link()
     async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=_auth()):
         await station.wait_connected(2)
+
+
+async def test_illegal_status_transition_is_a_finding_in_the_trace(charger, central):
+    _, station = central
+    await send_call(charger, "1", "StatusNotification", status(1, "Charging"))
+    await send_call(charger, "2", "StatusNotification", status(1, "Preparing"))
+    assert station.status_findings == [
+        "connector 1 went from Charging to Preparing, a transition OCPP 1.6 §4.9 does not allow"]
+    findings = [r for r in station.trace.records if r["type"] == "finding"]
+    assert findings[-1]["text"] == station.status_findings[0]
