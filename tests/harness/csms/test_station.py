@@ -21,7 +21,6 @@ from harness.csms.trace import Redactor, Trace
 from harness.ocpp import PayloadValidator
 from harness.verdicts import Failed
 
-pytestmark = pytest.mark.asyncio
 
 CP_ID = "CP-TEST-1"
 PASSWORD = "a-secret-key-0123"
