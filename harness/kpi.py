@@ -6,13 +6,15 @@ until the final division into seconds.
 
 Rules (the certificate's definitions; how OCTT measures them is not public, so these are ours):
 
-| KPI id                              | from (the harness, `cs->cp`)                      | to (the charge point, `cp->cs`)                                      | taken only when                                                      |
-|-------------------------------------|---------------------------------------------------|----------------------------------------------------------------------|----------------------------------------------------------------------|
-| `ocpp_response_time`                | every CALL                                        | the CALLRESULT/CALLERROR with the same unique id                     | always                                                               |
-| `triggered_function_time`           | a CALL of TRIGGER_RULES, answered with a status of `accepted` | the first CALL the rule's `matches` accepts                 | no `dut` record and no `connection` record lies between              |
-| `remote_start_to_start_transaction` | RemoteStartTransaction answered `Accepted`        | the next StartTransaction CALL                                       | no `dut` record and no `connection` record lies between              |
-| `remote_stop_to_stop_transaction`   | RemoteStopTransaction(transactionId) answered `Accepted` | the StopTransaction CALL with that transactionId              | no `dut` record and no `connection` record lies between              |
+KPI id                              from (a harness CALL, cs->cp)       to (a charge-point frame, cp->cs)
+ocpp_response_time                  every CALL                          the CALLRESULT/CALLERROR, same unique id
+triggered_function_time             a CALL of TRIGGER_RULES answered    the first CALL the rule `matches`
+                                    with a status the rule `accepted`
+remote_start_to_start_transaction   RemoteStartTransaction, Accepted    the next StartTransaction CALL
+remote_stop_to_stop_transaction     RemoteStopTransaction, Accepted     the StopTransaction of its transactionId
 
+Every KPI but the response time takes a sample only when no `dut` record (a physical action or a prompt) and
+no `connection` record (close, open) lies between the two frames: then the CALL alone caused the request.
 Left out of `triggered_function_time` (the certificate excludes firmware, diagnostics and rebooting):
 EXCLUDED_TRIGGERS.
 """
@@ -147,13 +149,16 @@ def _sample(kpi: str, case_id: str, start: dict, end: dict) -> Sample:
     return Sample(kpi, case_id, ns / NS_PER_S, int(start["seq"]), int(end["seq"]), ns)
 
 
-def _answer(records: list[dict], i: int) -> int | None:
-    """Index of the CALLRESULT/CALLERROR answering the harness CALL at index i."""
-    uid = records[i].get("unique_id")
-    for j in range(i + 1, len(records)):
-        if _frame(records[j], "cp->cs", ("CALLRESULT", "CALLERROR")) and records[j].get("unique_id") == uid:
-            return j
-    return None
+def _answers(records: list[dict]) -> dict[int, int]:
+    """Index of each harness CALL -> index of the CALLRESULT/CALLERROR with its unique id, in one pass."""
+    pending: dict[object, int] = {}
+    answers: dict[int, int] = {}
+    for j, record in enumerate(records):
+        if _frame(record, "cs->cp", ("CALL",)):
+            pending[record.get("unique_id")] = j
+        elif _frame(record, "cp->cs", ("CALLRESULT", "CALLERROR")) and record.get("unique_id") in pending:
+            answers[pending.pop(record.get("unique_id"))] = j
+    return answers
 
 
 def _status(records: list[dict], answer: int | None) -> str | None:
@@ -184,11 +189,12 @@ def samples_from_trace(case_id: str, records: Iterable[Mapping]) -> list[Sample]
             if isinstance(r, Mapping) and isinstance(r.get("t_ns"), int) and isinstance(r.get("seq"), int)]
     recs.sort(key=lambda r: int(r["seq"]))
     found: dict[str, list[Sample]] = {d.key: [] for d in KPIS}
+    answers = _answers(recs)
     for i, rec in enumerate(recs):
         if not _frame(rec, "cs->cp", ("CALL",)):
             continue
         action, call = rec.get("action"), _payload(rec)
-        answer = _answer(recs, i)
+        answer = answers.get(i)
         if answer is not None:
             found[OCPP_RESPONSE_TIME].append(_sample(OCPP_RESPONSE_TIME, case_id, rec, recs[answer]))
         status = _status(recs, answer)

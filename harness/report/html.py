@@ -55,6 +55,10 @@ def render_certificate(report: Report) -> str:
 
 
 def render_trace(case_id: str, records: list[dict], case: CaseRow | None, run_id: str, raw_name: str) -> str:
-    """The page of one case; `raw_name` is the file name of its .jsonl trace, next to the page."""
+    """The page of one trace; `raw_name` is the file name of its .jsonl, next to the page. A trace without a
+    case is the harness's own ("_session") or a case the run did not finish."""
+    subtitle = ("the harness's own trace, outside any test case" if case_id.startswith("_")
+                else "did not finish")
     return environment().get_template("trace.html.j2").render(
-        case_id=case_id, case=case, rows=timeline(records), run_id=run_id, raw_name=raw_name, css=_css())
+        case_id=case_id, case=case, rows=timeline(records), run_id=run_id, raw_name=raw_name, subtitle=subtitle,
+        css=_css())

@@ -6,6 +6,7 @@ import html
 from harness.report import certificate_text as text
 from harness.report.formatting import block_label, duration, number, secs, verdict_label
 from harness.report.model import Report
+from harness.report.run_files import safe_name
 
 
 class Raw(str):
@@ -115,6 +116,9 @@ def render_markdown(report: Report) -> str:
     out += ["## 11. Complete Test Report", ""]
     if not r.cases:
         out += [f"**{r.status.message}**", ""]
+    if r.status.session:
+        out += ["The harness's own traces, outside any test case: "
+                + ", ".join(f"[{safe_name(c)}](traces/{safe_name(c)}.html)" for c in r.status.session), ""]
     if r.status.unfinished:
         out += ["Started but did not finish: " + ", ".join(r.status.unfinished), ""]
     out += table(["Test case", "Title", "Block", "Verdict", "Reason", "Duration", "Trace"],

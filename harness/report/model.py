@@ -195,6 +195,7 @@ class RunStatus:
     state: str                  # complete / interrupted / empty
     message: str
     unfinished: list[str]       # cases with a trace and no result
+    session: list[str]          # traces of the harness outside any case (traces/_session.jsonl)
     warnings: list[str]
 
 
@@ -272,17 +273,15 @@ def natural_key(case_id: str):
 
 def _product(files: RunFiles, case_order: list[str]) -> Product:
     declared = _mapping(files.pics.get("product"))
-    boot, where = None, None
-    for case_id in case_order:
-        for record in files.traces.get(case_id, []):
-            if (record.get("type") == "frame" and record.get("direction") == "cp->cs"
-                    and record.get("message_type") == "CALL" and record.get("action") == "BootNotification"
-                    and isinstance(record.get("payload"), dict)):
-                boot, where = record["payload"], f"{case_id}, seq {record.get('seq')}"
-                break
-        if boot is not None:
-            break
-    boot = boot or {}
+    # the earliest BootNotification of the run, whichever trace holds it (the session's, usually)
+    boots = [(str(r.get("utc") or ""), rank, int(r.get("seq", 0)), case_id, r)
+             for rank, case_id in enumerate(case_order) for r in files.traces.get(case_id, [])
+             if r.get("type") == "frame" and r.get("direction") == "cp->cs" and r.get("message_type") == "CALL"
+             and r.get("action") == "BootNotification" and isinstance(r.get("payload"), dict)]
+    boot, where = {}, None
+    if boots:
+        *_, case_id, record = min(boots, key=lambda b: b[:3])
+        boot, where = record["payload"], f"{case_id}, seq {record.get('seq')}"
 
     def compare(label, reported_key, declared_value, limit):
         reported = boot.get(reported_key)
@@ -498,7 +497,7 @@ def _status(files: RunFiles) -> RunStatus:
                    f"{'s' if finished != 1 else ''} that finished.")
     else:
         state, message = "complete", f"The run ended; {finished} test case{'s' if finished != 1 else ''} finished."
-    return RunStatus(state, message, list(files.unfinished), list(files.warnings))
+    return RunStatus(state, message, list(files.unfinished), list(files.session), list(files.warnings))
 
 
 # ------------------------------------------------------------------------------------------ the report
@@ -512,7 +511,7 @@ def collect_samples(files: RunFiles) -> list[kpi.Sample]:
 
 def build_report(files: RunFiles) -> Report:
     pics = files.pics
-    case_order = [r["id"] for r in files.results] + files.unfinished
+    case_order = files.session + [r["id"] for r in files.results] + files.unfinished
     overall = Counts()
     for result in files.results:
         overall.add(result["verdict"])

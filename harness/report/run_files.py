@@ -2,6 +2,7 @@
 
 Nothing here raises on a partial run: a missing or unreadable file, a truncated last line of results.jsonl or
 of a trace, and a trace without a result are all reported in `RunFiles.warnings` (and logged) instead.
+A trace whose name starts with "_" (`traces/_session.jsonl`) is the harness's own, outside any test case.
 Every secret is masked on the way in (`redact.Secrets`); `RunFiles.secrets` keeps what was seen so each
 rendering can be scrubbed once more before it is written.
 """
@@ -37,6 +38,7 @@ class RunFiles:
     results: list[dict] = field(default_factory=list)
     traces: dict[str, list[dict]] = field(default_factory=dict)   # case id -> records, by seq
     unfinished: list[str] = field(default_factory=list)            # traces with no result: cases cut off
+    session: list[str] = field(default_factory=list)               # traces of the harness outside any case
     warnings: list[str] = field(default_factory=list)
     secrets: Secrets = field(default_factory=Secrets)
 
@@ -156,7 +158,8 @@ def _read_traces(files: RunFiles) -> None:
         for path in sorted(trace_dir.glob("*.jsonl")):
             if path.resolve() not in known and path.stem not in paths:
                 paths[path.stem] = path
-                files.unfinished.append(path.stem)
+                # "_session" and the like: what the harness did between cases (boot, baseline)
+                (files.session if path.stem.startswith("_") else files.unfinished).append(path.stem)
     if files.unfinished:
         files.warn("a trace without a result (the case did not finish): " + ", ".join(files.unfinished))
 

@@ -7,7 +7,9 @@ import logging
 import pytest
 
 from harness.report import write_report
-from harness.report.demo import TraceBuilder
+from datetime import timedelta
+
+from harness.report.demo import UTC0, TraceBuilder
 from harness.report.model import NOTHING_FINISHED, build_report
 from harness.report.run_files import read_run
 
@@ -134,3 +136,21 @@ def test_a_trace_path_outside_the_run_directory_is_ignored(make_run, case_factor
     files = read_run(run_dir)
     assert files.traces == {}
     assert any("outside the run directory" in w for w in files.warnings)
+
+
+def test_a_session_trace_is_the_harnesss_own_and_holds_the_first_boot(make_run, case_factory):
+    session = TraceBuilder()
+    session.connection("open", {"path": "/BSEC22K-0001"}, at_ms=0)
+    session.cp_call("BootNotification", {"chargePointVendor": "BLUESKY", "chargePointModel": "First"}, at_ms=10)
+    later = TraceBuilder(utc0=UTC0 + timedelta(seconds=30))
+    later.cp_call("BootNotification", {"chargePointVendor": "BLUESKY", "chargePointModel": "Second"}, at_ms=0)
+    run_dir = make_run([case_factory("TC_001_CS", trace=later)], unfinished={"_session": session})
+    files = read_run(run_dir)
+    assert (files.session, files.unfinished, files.warnings) == (["_session"], [], [])
+    report = build_report(files)
+    assert report.status.state == "complete" and report.status.session == ["_session"]
+    assert (report.product.model, report.product.boot_notification) == ("First", "_session, seq 1")
+    paths = write_report(run_dir)
+    page = (run_dir / "traces" / "_session.html").read_text(encoding="utf-8")
+    assert "outside any test case" in page and run_dir / "traces" / "_session.html" in paths.traces
+    assert 'href="traces/_session.html"' in paths.html.read_text(encoding="utf-8")
