@@ -1,0 +1,149 @@
+"""The OCPP 1.6J endpoint of the reference charge point: an ``ocpp.v16.ChargePoint`` whose handlers answer
+the Central System's requests by asking the functional blocks, and nothing more.
+
+Two mechanics of the ``ocpp`` library shape this class:
+
+* Incoming CALLs are handled one at a time inside the receive loop, so a handler must never await a CALL of
+  its own (the answer could not be received). Consequences of a request (a StopTransaction after
+  RemoteStopTransaction, a reboot after Reset, ...) are ``defer``-red and run right after the CALLRESULT has
+  been sent, which also keeps the order "answer first, then the consequence" on the wire.
+* ``--reply-delay-ms`` delays every CALLRESULT by that much (to check the harness's response-time KPI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Callable
+
+from ocpp.exceptions import NotImplementedError as OCPPNotImplemented
+from ocpp.exceptions import OccurenceConstraintViolationError
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.enums import Action
+
+LOG = logging.getLogger("simulator.charge_point")
+
+
+class SimChargePoint(ChargePoint):
+    def __init__(self, device, station, connection, reply_delay_s: float = 0.0) -> None:
+        super().__init__(device.settings.charge_point_id, connection,
+                         response_timeout=device.settings.response_timeout,
+                         logger=logging.getLogger("simulator.ocpp"))
+        self._device = device
+        self._station = station
+        self._reply_delay_s = reply_delay_s
+        self._deferred: list[Callable[[], None]] = []
+
+    # -- mechanics -----------------------------------------------------------------------------------------
+    def defer(self, action: Callable[[], None] | None) -> None:
+        if action is not None:
+            self._deferred.append(action)
+
+    async def route_message(self, raw_msg):
+        try:
+            await super().route_message(raw_msg)
+        finally:
+            deferred, self._deferred = self._deferred, []
+            for action in deferred:
+                try:
+                    action()
+                except Exception:
+                    LOG.exception("deferred action failed")
+
+    async def _send(self, message):
+        if self._reply_delay_s > 0 and message.lstrip().startswith("[3"):
+            await asyncio.sleep(self._reply_delay_s)
+        await super()._send(message)
+
+    @property
+    def _profiles(self) -> tuple[str, ...]:
+        return self._device.settings.feature_profiles
+
+    # -- Core ----------------------------------------------------------------------------------------------
+    @on(Action.get_configuration)
+    def on_get_configuration(self, key=None, **_):
+        config = self._device.config
+        limit = config.get_int("GetConfigurationMaxKeys", 0)
+        if key and limit and len(key) > limit:
+            raise OccurenceConstraintViolationError(
+                description=f"{len(key)} keys requested; GetConfigurationMaxKeys is {limit}")
+        known, unknown = config.read(key)
+        return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
+
+    @on(Action.change_configuration)
+    def on_change_configuration(self, key, value, **_):
+        if self._station.boot_pending and self._device.faults.active("pending-rejects-change-configuration"):
+            return call_result.ChangeConfiguration(status="Rejected")
+        config = self._device.config
+        before = config.get("AuthorizationKey")
+        status = config.change(key, value)
+        if config.canonical(key) == "AuthorizationKey" and config.get("AuthorizationKey") != before:
+            self.defer(self._station.reconnect)
+        return call_result.ChangeConfiguration(status=status)
+
+    @on(Action.change_availability)
+    def on_change_availability(self, connector_id, type, **_):
+        d = self._device
+        status = d.connectors.change_availability(
+            connector_id, type, busy=lambda cid: d.transactions.on(cid) is not None)
+        return call_result.ChangeAvailability(status=status)
+
+    @on(Action.clear_cache)
+    def on_clear_cache(self, **_):
+        ok = self._device.auth.cache.clear()
+        return call_result.ClearCache(status="Accepted" if ok else "Rejected")
+
+    @on(Action.data_transfer)
+    def on_data_transfer(self, vendor_id, message_id=None, data=None, **_):
+        if self._device.faults.active("data-transfer-accepted"):
+            return call_result.DataTransfer(status="Accepted")
+        settings = self._device.settings
+        if vendor_id.lower() not in (settings.vendor.lower(), settings.vendor_name.lower()):
+            return call_result.DataTransfer(status="UnknownVendorId")
+        return call_result.DataTransfer(status="UnknownMessageId")
+
+    @on(Action.remote_start_transaction)
+    def on_remote_start_transaction(self, id_tag, connector_id=None, charging_profile=None, **_):
+        status, then = self._device.sessions.remote_start(connector_id, id_tag)
+        self.defer(then)
+        return call_result.RemoteStartTransaction(status=status)
+
+    @on(Action.remote_stop_transaction)
+    def on_remote_stop_transaction(self, transaction_id, **_):
+        status, then = self._device.sessions.remote_stop(transaction_id)
+        self.defer(then)
+        return call_result.RemoteStopTransaction(status=status)
+
+    @on(Action.reset)
+    def on_reset(self, type, **_):
+        if self._device.faults.active("reset-rejected"):
+            return call_result.Reset(status="Rejected")
+        self.defer(lambda: self._station.request_reset(type))
+        return call_result.Reset(status="Accepted")
+
+    @on(Action.unlock_connector)
+    def on_unlock_connector(self, connector_id, **_):
+        status, then = self._device.sessions.unlock(connector_id)
+        self.defer(then)
+        return call_result.UnlockConnector(status=status)
+
+    # -- Local Auth List Management -------------------------------------------------------------------------
+    @on(Action.get_local_list_version)
+    def on_get_local_list_version(self, **_):
+        local_list = self._device.auth.local_list
+        return call_result.GetLocalListVersion(list_version=local_list.version if local_list.enabled else -1)
+
+    @on(Action.send_local_list)
+    def on_send_local_list(self, list_version, update_type, local_authorization_list=None, **_):
+        status = self._device.auth.local_list.update(list_version, update_type, local_authorization_list)
+        return call_result.SendLocalList(status=status)
+
+    # -- Remote Trigger -------------------------------------------------------------------------------------
+    @on(Action.trigger_message)
+    def on_trigger_message(self, requested_message, connector_id=None, **_):
+        if "RemoteTrigger" not in self._profiles:
+            raise OCPPNotImplemented(description="RemoteTrigger is not a supported feature profile")
+        status, then = self._station.trigger(requested_message, connector_id)
+        self.defer(then)
+        return call_result.TriggerMessage(status=status)

@@ -1,0 +1,70 @@
+"""The device: every functional block of the charge point, wired together. Rebuilt from the state file at
+every (re)boot; it holds no behaviour of its own beyond the power-up and shutdown sequences."""
+
+from __future__ import annotations
+
+from ocpp.v16.enums import ChargePointStatus as S
+
+from . import clock
+from .authorization import Authorizer
+from .config import Configuration
+from .connectors import Connectors
+from .link import Link
+from .metering import Meter
+from .sessions import Sessions
+from .status import StatusReporter
+from .tasks import Tasks
+from .transactions import Transactions
+
+
+class Device:
+    def __init__(self, settings, store, faults) -> None:
+        self.settings = settings
+        self.store = store
+        self.faults = faults
+        self.link = Link()
+        self.tasks = Tasks()
+        self.config = Configuration(settings, store, faults)
+        self.reporter = StatusReporter(self.link, self.config, faults)
+        self.connectors = Connectors(settings, store, faults, listener=self.reporter.changed)
+        self.meters = {spec.id: Meter(spec, store) for spec in settings.connectors}
+        self.auth = Authorizer(settings, self.config, store, self.link, faults)
+        self.transactions = Transactions(settings, self.config, store, self.link, faults, self.meters,
+                                         self.auth, self.tasks)
+        self.sessions = Sessions(self.config, self.connectors, self.meters, self.auth, self.transactions,
+                                 faults, self.tasks)
+
+    def power_up(self) -> None:
+        """Transactions left in the state file were cut by a power loss: stop them now (AQ-7.2)."""
+        for tx in list(self.transactions.active.values()):
+            self.connectors.get(tx.connector_id).restore(S.charging)
+        self.sessions.recover(self.power_loss_reason())
+        self.transactions.start_aligned()
+
+    def power_loss_reason(self) -> str:
+        return "Other" if self.faults.active("stop-reason-missing-powerloss") else "PowerLoss"
+
+    def persist(self) -> None:
+        for meter in self.meters.values():
+            meter.persist()
+        for tx in self.transactions.active.values():
+            tx.updated_at = clock.iso()
+        self.transactions.save()
+        self.connectors.save()
+
+    async def shutdown(self) -> None:
+        self.reporter.cancel()
+        await self.tasks.cancel_all()
+        await self.link.detach()
+
+    def state(self) -> dict:
+        return {
+            "connectors": {str(u.id): u.snapshot() for u in self.connectors.all_with_unit()},
+            "transactions": [t.snapshot() for t in self.transactions.active.values()],
+            "pending_authorizations": {str(k): v.id_tag for k, v in self.sessions.pending.items()},
+            "queue": [{"action": e["action"], "attempts": e["attempts"]} for e in self.transactions.queue.entries],
+            "config": self.config.snapshot(),
+            "link": {"connected": self.link.connected, "accepted": self.link.accepted},
+            "cache_size": len(self.auth.cache),
+            "local_list_version": self.auth.local_list.version,
+        }

@@ -1,0 +1,361 @@
+"""Process lifecycle of the reference charge point: power, network, connection, boot, heartbeat, reboot.
+
+* Power-up builds a ``Device`` from the state file (a power cycle and a Reset both go through here), stops
+  the transactions a power loss cut (AQ-7.2), then connects to ``URL/<chargePointId>``.
+* Connection: subprotocol ocpp1.6, Basic auth (security profile 1 and 2), WebSocketPingInterval as the
+  ping interval. A refused or dropped connection is retried with exponential backoff (1 s doubling to
+  10 s); the network coming back, a new AuthorizationKey or a reboot reconnect at once.
+* Boot: BootNotification until Accepted, waiting the interval of every Pending/Rejected answer; while not
+  Accepted nothing but BootNotification leaves the charger (the Central System may still configure it).
+  After Accepted: HeartbeatInterval := interval, StatusNotification for connector 0 and every connector,
+  then a Heartbeat every HeartbeatInterval seconds. A reconnect without reboot does not boot again; it
+  reports the statuses that changed meanwhile and delivers the transaction queue.
+* Reset (Hard/Soft): stop the transactions (HardReset/SoftReset), deliver what can be delivered, close the
+  connection, re-create the device from the state file, connect and boot.
+* power_off: with backup power (AQ-7.1) stop the transactions (PowerLoss) and deliver; persist; drop the
+  link without a closing handshake; then wait to be killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import ssl
+
+from ocpp.v16 import call
+from websockets.asyncio.client import connect
+
+from . import clock
+from .charge_point import SimChargePoint
+from .control import ControlServer
+from .device import Device
+from .link import CallFailed, Offline
+from .persistence import StateStore
+from .sessions import ActionError
+
+LOG = logging.getLogger("simulator.station")
+
+RECONNECT_FIRST_S = 1.0
+RECONNECT_MAX_S = 10.0
+BOOT_RETRY_DEFAULT_S = 30.0
+
+
+class Station:
+    def __init__(self, settings, url: str, faults, state_path, reply_delay_s: float = 0.0,
+                 control_port: int = 0, ca_file: str | None = None) -> None:
+        self.settings = settings
+        self.url = url.rstrip("/") + "/" + settings.charge_point_id
+        self.faults = faults
+        self.state_path = state_path
+        self.reply_delay_s = reply_delay_s
+        self.control_port = control_port
+        self.ca_file = ca_file
+        self.device: Device | None = None
+        self.boot_status: str | None = None
+        self._boot_accepted = False
+        self._ws = None
+        self._wake = asyncio.Event()
+        self._network_up = True
+        self._reboot = False
+        self._reconnect_now = False
+        self._powered_off = False
+        self._down = asyncio.Event()
+        self._hb_changed = asyncio.Event()
+        self._station_tasks: set[asyncio.Task] = set()
+
+    # -- main ----------------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        control = ControlServer(self)
+        port = await control.start(self.control_port)
+        print(f"CONTROL 127.0.0.1:{port}", flush=True)
+        while not self._powered_off:
+            self.device = Device(self.settings, StateStore(self.state_path), self.faults)
+            await self._powered_run()
+        self._down.set()
+        await asyncio.Event().wait()          # powered off: the control channel still answers
+
+    @property
+    def boot_pending(self) -> bool:
+        """Registration not (yet) Accepted: a CALL arriving right after a Pending answer can be handled
+        before the boot loop has read that answer, so "not Accepted" is the robust test."""
+        return not self._boot_accepted
+
+    async def _powered_run(self) -> None:
+        device = self.device
+        self._reboot = False
+        self._boot_accepted = False
+        self.boot_status = None
+        device.config.on_change("HeartbeatInterval", lambda _v: self._hb_changed.set())
+        device.power_up()
+        failures = 0
+        try:
+            while not (self._reboot or self._powered_off):
+                if not self._network_up:
+                    await self._sleep(None)
+                    continue
+                try:
+                    ws = await self._connect(device)
+                except Exception as exc:
+                    failures += 1
+                    delay = min(RECONNECT_MAX_S, RECONNECT_FIRST_S * 2 ** (failures - 1))
+                    LOG.info("connection to %s failed (%s): retry in %.0f s", self.url, exc, delay)
+                    await self._sleep(delay)
+                    continue
+                failures = 0
+                await self._session(device, ws)
+                if self._reconnect_now or self._reboot or self._powered_off or not self._network_up:
+                    self._reconnect_now = False
+                    continue
+                failures = 1
+                LOG.info("connection lost: reconnect in %.0f s", RECONNECT_FIRST_S)
+                await self._sleep(RECONNECT_FIRST_S)
+        finally:
+            await device.shutdown()
+
+    async def _sleep(self, timeout: float | None) -> None:
+        """Sleep until woken (network, reboot, power, reconnect) or the timeout."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        self._wake.clear()
+
+    def _wakeup(self) -> None:
+        self._wake.set()
+
+    async def _connect(self, device):
+        headers = {}
+        if self.settings.security_profile in (1, 2):
+            password = device.config.get("AuthorizationKey") or self.settings.password
+            if password:
+                token = base64.b64encode(f"{self.settings.charge_point_id}:{password}".encode()).decode()
+                headers["Authorization"] = "Basic " + token
+        ping = device.config.get_int("WebSocketPingInterval", 0)
+        kwargs = {}
+        if self.url.startswith("wss://"):
+            kwargs["ssl"] = ssl.create_default_context(cafile=self.ca_file)
+        return await connect(self.url, subprotocols=["ocpp1.6"], additional_headers=headers,
+                             ping_interval=ping or None, open_timeout=10, proxy=None, compression=None,
+                             **kwargs)
+
+    async def _session(self, device, ws) -> None:
+        cp = SimChargePoint(device, self, ws, self.reply_delay_s)
+        self._ws = ws
+        device.link.attach(cp)
+        receiver = asyncio.create_task(cp.start(), name="receiver")
+        online = asyncio.create_task(self._online(device), name="online")
+        LOG.info("connected to %s", self.url)
+        try:
+            await asyncio.wait({receiver, online}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (online, receiver):
+                task.cancel()
+            await asyncio.gather(online, receiver, return_exceptions=True)
+            await device.link.detach()
+            self._ws = None
+            try:
+                await asyncio.wait_for(ws.close(), 2)
+            except Exception:
+                pass
+            LOG.info("disconnected")
+            if (not (self._reboot or self._powered_off)
+                    and self.faults.active("stops-on-connection-loss")):
+                device.sessions.stop_all("Other")
+
+    async def _online(self, device) -> None:
+        if not self._boot_accepted:
+            if not await self._boot(device):
+                return
+            device.link.set_accepted(True)
+            device.reporter.report_all(device.connectors.all_with_unit())
+        else:                               # reconnect: the queued transaction messages first
+            device.link.set_accepted(True)
+            device.transactions.queue.pump()
+            device.reporter.report_changed(device.connectors.all_with_unit())
+        await self._heartbeat_loop(device)
+
+    async def _boot(self, device) -> bool:
+        s = self.settings
+        request = call.BootNotification(charge_point_model=s.model, charge_point_vendor=s.vendor,
+                                        firmware_version=s.firmware_version,
+                                        charge_point_serial_number=s.serial_number)
+        while True:
+            try:
+                answer = await device.link.call(request, before_accepted=True)
+            except Offline:
+                return False
+            except CallFailed as exc:
+                LOG.warning("BootNotification failed (%s)", exc)
+                await asyncio.sleep(BOOT_RETRY_DEFAULT_S)
+                continue
+            self.boot_status = answer.status
+            LOG.info("BootNotification: %s, interval %s", answer.status, answer.interval)
+            if answer.status == "Accepted":
+                self._boot_accepted = True
+                if answer.interval and answer.interval > 0:
+                    device.config.set("HeartbeatInterval", str(answer.interval))
+                return True
+            wait = answer.interval if answer.interval and answer.interval > 0 else BOOT_RETRY_DEFAULT_S
+            if self.faults.active("boot-ignores-interval"):
+                wait = 0.05
+            await asyncio.sleep(wait)
+
+    async def _heartbeat_loop(self, device) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            self._hb_changed.clear()
+            interval = device.config.get_int("HeartbeatInterval", 0)
+            if self.faults.active("heartbeat-wrong-interval"):
+                interval *= 2
+            if interval <= 0:
+                await self._hb_changed.wait()
+                last = loop.time()
+                continue
+            try:
+                await asyncio.wait_for(self._hb_changed.wait(), max(0.0, last + interval - loop.time()))
+                last = loop.time()         # a new interval counts from now
+                continue
+            except asyncio.TimeoutError:
+                pass
+            last = loop.time()
+            try:
+                await device.link.call(call.Heartbeat())
+            except Offline:
+                return
+            except CallFailed as exc:
+                LOG.warning("Heartbeat failed (%s)", exc)
+
+    # -- requests from the Central System ------------------------------------------------------------------
+    def _spawn(self, coro, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._station_tasks.add(task)
+        task.add_done_callback(self._station_tasks.discard)
+
+    def reconnect(self) -> None:
+        """A new AuthorizationKey: reconnect at once with it."""
+        self._reconnect_now = True
+        self._close_link()
+
+    def _close_link(self) -> None:
+        ws = self._ws
+        if ws is not None:
+            self._spawn(ws.close(), "close")
+        self._wakeup()
+
+    def request_reset(self, kind: str) -> None:
+        self._spawn(self._reset(kind), "reset")
+
+    async def _reset(self, kind: str) -> None:
+        device = self.device
+        if kind == "Hard":
+            reason = "Reboot" if self.faults.active("hard-reset-wrong-reason") else "HardReset"
+        else:
+            reason = "Reboot" if self.faults.active("soft-reset-wrong-reason") else "SoftReset"
+        LOG.info("%s reset", kind)
+        device.sessions.stop_all(reason)
+        await self._deliver(device)
+        device.persist()
+        self._reboot = True
+        self._close_link()
+
+    async def _deliver(self, device) -> None:
+        if device.link.ready:
+            await device.transactions.queue.drained(self.settings.response_timeout * 2)
+            await device.link.drain(self.settings.response_timeout)
+
+    def trigger(self, requested: str, connector_id: int | None):
+        device = self.device
+        if connector_id is not None and connector_id != 0 and device.connectors.get(connector_id) is None:
+            return "Rejected", None
+        link = device.link
+        if requested == "BootNotification":
+            return "Accepted", lambda: self._spawn(self._triggered_boot(device), "trigger-boot")
+        if requested == "Heartbeat":
+            return "Accepted", lambda: link.post(call.Heartbeat())
+        if requested == "StatusNotification":
+            units = device.connectors.all_with_unit() if connector_id is None else \
+                [device.connectors.unit if connector_id == 0 else device.connectors.get(connector_id)]
+            return "Accepted", lambda: [device.reporter.trigger(u) for u in units]
+        if requested == "MeterValues":
+            ids = [c.id for c in device.connectors] if not connector_id else [connector_id]
+
+            def send() -> None:
+                measurands = device.config.get_list("MeterValuesSampledData")
+                for cid in ids:
+                    tx = device.transactions.on(cid)
+                    link.post(call.MeterValues(
+                        connector_id=cid, transaction_id=tx.transaction_id if tx else None,
+                        meter_value=[{"timestamp": clock.iso(), "sampled_value": device.meters[cid].sample(
+                            measurands, "Trigger", tx.start_wh if tx else None)}]))
+            return "Accepted", send
+        if requested == "DiagnosticsStatusNotification":
+            return "Accepted", lambda: link.post(call.DiagnosticsStatusNotification(status="Idle"))
+        if requested == "FirmwareStatusNotification":
+            return "Accepted", lambda: link.post(call.FirmwareStatusNotification(status="Idle"))
+        return "NotImplemented", None
+
+    async def _triggered_boot(self, device) -> None:
+        s = self.settings
+        try:
+            await device.link.call(call.BootNotification(
+                charge_point_model=s.model, charge_point_vendor=s.vendor, firmware_version=s.firmware_version,
+                charge_point_serial_number=s.serial_number))
+        except (Offline, CallFailed) as exc:
+            LOG.info("triggered BootNotification failed (%s)", exc)
+
+    # -- physical actions (the control channel) ------------------------------------------------------------
+    def _powered(self) -> Device:
+        if self._powered_off or self.device is None:
+            raise ActionError("the charge point is powered off")
+        return self.device
+
+    def plug_in(self, connector: int, side: str) -> None:
+        self._powered().sessions.plug_in(connector, side)
+
+    def unplug(self, connector: int, side: str) -> None:
+        self._powered().sessions.unplug(connector, side)
+
+    def present_id_tag(self, id_tag: str, connector: int) -> None:
+        self._powered().sessions.present_id_tag(id_tag, connector)
+
+    def fault(self, connector: int, error_code: str | None, active: bool, info: str | None) -> None:
+        self._powered().sessions.raise_fault(connector, error_code, active, info)
+
+    def network(self, up: bool) -> None:
+        self._powered()
+        self._network_up = up
+        if not up:
+            self._close_link()
+        else:
+            self._wakeup()
+
+    def baseline(self) -> None:
+        device = self._powered()
+        device.sessions.baseline()
+        device.reporter.report_changed(device.connectors.all_with_unit())  # unplugging is seen by the CS
+        if not self._network_up:
+            self._network_up = True
+        self._wakeup()
+
+    def state(self) -> dict:
+        if self.device is None:
+            return {"powered": False}
+        state = self.device.state()
+        state.update({"powered": not self._powered_off, "network_up": self._network_up,
+                      "boot_status": self.boot_status})
+        return state
+
+    async def power_off(self) -> None:
+        device = self._powered()
+        if self.settings.power_loss_stops_before_down and device.transactions.active:
+            device.sessions.stop_all(device.power_loss_reason())
+            await self._deliver(device)
+        device.persist()
+        self._powered_off = True
+        ws = self._ws
+        if ws is not None and ws.transport is not None:
+            ws.transport.abort()              # a power cut: no closing handshake
+        self._wakeup()
+        await self._down.wait()
