@@ -1,0 +1,170 @@
+"""4.3 Stop charging session: TC_068_CS, TC_069_CS, TC_005_1_CS, TC_005_2_CS, TC_005_3_CS."""
+
+from __future__ import annotations
+
+from harness.testcase import all_of, needs_feature, needs_hardware, needs_key_access, testcase
+from testcases.checks import no_message
+from testcases.core._sessions_states import (
+    fixed_cable,
+    key_settable,
+    last_received,
+    other_connector,
+    require_local_reason,
+    require_reason,
+    set_configuration,
+    shared_reader,
+)
+from testcases.states import charging, transaction_id
+
+
+@testcase("TC_068_CS", "Stop transaction – IdTag in StopTransaction matches IdTag in StartTransaction", block="core",
+          applies=all_of(needs_feature("C-07"), needs_feature("C-08")), features=("C-07", "C-08"))
+async def test_stop_transaction_id_tag_matches(cs, dut, setup, pics):
+    """State Charging. A different valid idTag neither stops the transaction nor (unless one reader serves
+    several connectors, HFS-10) is sent in an Authorize; the idTag that started the transaction stops it:
+    StopTransaction with that idTag and Finishing in either order.
+
+    The reason is checked too: a driver's stop with an idTag is reason Local or no reason (OCPP 1.6 §4.10)."""
+    connector, id_tag, other_tag = setup.connector_id, setup.id_tags.valid, setup.id_tags.valid_2
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    before = last_received(cs)
+    await dut.present_id_tag(other_tag, connector)
+    await cs.expect_no("StopTransaction", within=setup.timeouts.message)
+    if not shared_reader(pics):
+        no_message(cs, "Authorize", since=before)
+    await dut.present_id_tag(id_tag, connector)
+    stop, _ = await cs.expect_all(
+        cs.message("StopTransaction", transactionId=transaction),
+        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+    )
+    cs.require((stop.payload.get("idTag") or "").lower() == id_tag.lower(),
+               f"StopTransaction idTag is {stop.payload.get('idTag', 'absent')}; the transaction was started and "
+               f"stopped with {id_tag}")
+    require_local_reason(cs, stop)
+
+
+@testcase("TC_069_CS", "Stop transaction – ParentIdTag in StopTransaction matches ParentIdTag in StartTransaction",
+          block="core", applies=all_of(needs_feature("C-07"), needs_feature("C-08")), features=("C-07", "C-08"))
+async def test_stop_transaction_parent_id_tag_matches(cs, dut, setup, pics):
+    """Where one reader serves several connectors the other connector is occupied first (plug in, Preparing).
+    State Charging, started with an idTag that has a parentIdTag. A different idTag with the same
+    parentIdTag is presented: Authorize(that idTag), answered Accepted with the same parentIdTag, then
+    StopTransaction with the new idTag and Finishing in either order (reason Local or none, OCPP 1.6 §4.10)."""
+    connector = setup.connector_id
+    start_tag, stop_tag = setup.id_tags.with_parent[0], setup.id_tags.with_parent[1]
+    other = other_connector(pics, connector)
+    if shared_reader(pics) and other is not None:
+        await dut.plug_in(other)
+        await cs.expect("StatusNotification", connectorId=other, status="Preparing")
+    transaction = transaction_id(await charging(cs, dut, setup, pics, id_tag=start_tag))
+    await dut.present_id_tag(stop_tag, connector)
+    await cs.expect("Authorize", idTag=stop_tag)
+    stop, _ = await cs.expect_all(
+        cs.message("StopTransaction", transactionId=transaction),
+        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+    )
+    cs.require((stop.payload.get("idTag") or "").lower() == stop_tag.lower(),
+               f"StopTransaction idTag is {stop.payload.get('idTag', 'absent')}; expected {stop_tag}, the idTag "
+               "of the Authorize that stopped the transaction")
+    require_local_reason(cs, stop)
+
+
+@testcase("TC_005_1_CS",
+          "EV Side Disconnected – StopTransactionOnEVSideDisconnect=true – UnlockConnectorOnEVSideDisconnect=true",
+          block="core", features=("C-10.1",),
+          applies=all_of(needs_hardware("HFS-1"), needs_feature("C-10.1"),
+                         key_settable("StopTransactionOnEVSideDisconnect", "true"),
+                         key_settable("UnlockConnectorOnEVSideDisconnect", "true")))
+async def test_ev_side_disconnected_stop_and_unlock(cs, dut, setup, pics):
+    """MinimumStatusDuration=0 (if implemented), StopTransactionOnEVSideDisconnect=true,
+    UnlockConnectorOnEVSideDisconnect=true; state Charging. Unplug on the EV side: StopTransaction with
+    reason EVDisconnected and Finishing in either order; then unplug at the charge point: Available.
+    (SuspendedEV before the stop is allowed, not required: the CS page does not ask for it.)"""
+    connector = setup.connector_id
+    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
+    await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "true")
+    await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "true")
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    await dut.unplug(connector, side="ev")
+    stop, _ = await cs.expect_all(
+        cs.message("StopTransaction", transactionId=transaction),
+        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+    )
+    require_reason(cs, stop, "EVDisconnected")
+    await dut.unplug(connector, side="cp")
+    await cs.expect("StatusNotification", connectorId=connector, status="Available")
+
+
+@testcase("TC_005_2_CS",
+          "EV Side Disconnected – StopTransactionOnEVSideDisconnect=true – UnlockConnectorOnEVSideDisconnect=false",
+          block="core", features=("C-10.2",),
+          applies=all_of(needs_feature("C-10.2"),
+                         key_settable("StopTransactionOnEVSideDisconnect", "true"),
+                         key_settable("UnlockConnectorOnEVSideDisconnect", "false")))
+async def test_ev_side_disconnected_stop_keep_locked(cs, dut, setup, pics):
+    """MinimumStatusDuration=0 (if implemented), StopTransactionOnEVSideDisconnect=true,
+    UnlockConnectorOnEVSideDisconnect=false; state Charging. Unplug on the EV side: StopTransaction
+    (EVDisconnected) and Finishing in either order; UnlockConnector; with a detachable cable, unplug at the
+    charge point: Available.
+
+    The plan's "UnlockConnector → Unlocked" is [E] (EVerest simulates a detachable cable). OCPP 1.6 §5.18
+    defines NotSupported as "Charge Point has no connector lock": a fixed cable has no lock to release, so
+    the specification (and TC_017_2) expects NotSupported there; Unlocked is expected for a detachable
+    cable."""
+    connector = setup.connector_id
+    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
+    await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "true")
+    await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "false")
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    await dut.unplug(connector, side="ev")
+    stop, _ = await cs.expect_all(
+        cs.message("StopTransaction", transactionId=transaction),
+        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+    )
+    require_reason(cs, stop, "EVDisconnected")
+    fixed = fixed_cable(pics, connector)
+    expected = "NotSupported" if fixed else "Unlocked"
+    response = await cs.call("UnlockConnector", connectorId=connector)
+    cs.require(response["status"] == expected,
+               f"UnlockConnector answered {response['status']}, expected {expected} "
+               f"({'fixed' if fixed else 'detachable'} cable)")
+    if not fixed:
+        await dut.unplug(connector, side="cp")
+        await cs.expect("StatusNotification", connectorId=connector, status="Available")
+
+
+@testcase("TC_005_3_CS",
+          "EV Side Disconnected – StopTransactionOnEVSideDisconnect=false – UnlockConnectorOnEVSideDisconnect=false",
+          block="core", features=("C-06.1",),
+          applies=all_of(needs_key_access("StopTransactionOnEVSideDisconnect", "read-write"),
+                         key_settable("UnlockConnectorOnEVSideDisconnect", "false")))
+async def test_ev_side_disconnected_transaction_continues(cs, dut, setup, pics):
+    """MinimumStatusDuration=0 (if implemented), StopTransactionOnEVSideDisconnect=false,
+    UnlockConnectorOnEVSideDisconnect=false; state Charging. Unplug on the EV side: SuspendedEV and the
+    transaction continues; RemoteStopTransaction Accepted; StopTransaction (reason Remote) and Finishing in
+    either order, the StopTransaction only after the RemoteStopTransaction.
+
+    The plan's SuspendedEV is [I]. OCPP 1.6 (StopTransactionOnEVSideDisconnect): with false "the
+    transaction SHALL NOT stop when the cable is disconnected from the EV. If the EV is reconnected, energy
+    transfer is allowed again" - the EVSE keeps offering energy that the (absent) EV does not take, which
+    is SuspendedEV (§7.7: "the EVSE is offering energy but the EV is not taking any energy"), not
+    SuspendedEVSE. Reason Remote is [E]; it is the 1.6 reason for "Stopped remotely on request of the user"
+    (as in TC_012)."""
+    connector = setup.connector_id
+    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
+    await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "false")
+    await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "false")
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    await dut.unplug(connector, side="ev")
+    await cs.expect("StatusNotification", connectorId=connector, status="SuspendedEV")
+    response = await cs.call("RemoteStopTransaction", transactionId=transaction)
+    cs.require(response["status"] == "Accepted",
+               f"RemoteStopTransaction answered {response['status']}: the transaction should still run")
+    stop, _ = await cs.expect_all(
+        cs.message("StopTransaction", transactionId=transaction),
+        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+    )
+    cs.require(stop.t_ns > response.sent_ns,
+               f"StopTransaction (reason {stop.payload.get('reason', 'absent')}) came before the "
+               "RemoteStopTransaction: with StopTransactionOnEVSideDisconnect=false the transaction continues")
+    require_reason(cs, stop, "Remote")
