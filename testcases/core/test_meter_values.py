@@ -1,0 +1,141 @@
+"""4.9 Meter values: TC_070_CS, TC_071_CS.
+
+What both check in every MeterValues of the transaction during three intervals (the plan's "tool validations"),
+with the defaults of OCPP 1.6 §7.43 for omitted fields (context Sample.Periodic, measurand
+Energy.Active.Import.Register, location Outlet):
+
+- the timestamps of consecutive samples are the interval apart (± 1 s, as OCTT's peers allow);
+- every sampledValue has the expected context;
+- the measurands are exactly the configured ones (Energy.Active.Import.Register when the list is empty); a
+  measurand may come more than once, per phase or location (§3.16.3);
+- no sampledValue has location EV, except SoC.
+
+The measurand lists are set to the PICS's "tested during certification" measurands (C-09.1 / C-09.2), at most
+MeterValuesSampledDataMaxLength (ORS-3) / MeterValuesAlignedDataMaxLength (ORS-2) of them, and then read back
+with GetConfiguration as the plan's preparation does; the value read back is what the samples must carry.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from harness.csms.station import Received, Station
+from harness.testcase import testcase
+from testcases.checks import INTERVAL_TOLERANCE_S
+from testcases.core._offline_states import parse_time
+from testcases.states import charging, transaction_id
+
+#: How many intervals the plan watches.
+WATCHED_INTERVALS = 3
+DEFAULT_MEASURAND = "Energy.Active.Import.Register"
+
+
+@testcase("TC_070_CS", "Sampled Meter Values", block="core", features=("C-09.1",))
+async def test_sampled_meter_values(cs, dut, setup, pics):
+    """MeterValueSampleInterval=<configured>, ClockAlignedDataInterval=0; MeterValuesSampledData = the tested
+    measurands; GetConfiguration(MeterValuesSampledData); state Charging; for three intervals: MeterValues
+    every interval, context Sample.Periodic, one sampledValue per configured measurand, no location EV except
+    SoC."""
+    interval = setup.intervals.meter_value_sample
+    await cs.configure("MeterValueSampleInterval", str(interval))
+    await cs.configure("ClockAlignedDataInterval", "0")
+    measurands = await configured_measurands(cs, "MeterValuesSampledData", pics.measurands.sampled.tested,
+                                             int(pics.ors("ORS-3")))
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    samples = await expect_meter_values(cs, setup.connector_id, transaction, interval)
+    check_spacing(cs, samples, interval, "MeterValueSampleInterval")
+    check_sampled_values(cs, samples, measurands, "Sample.Periodic")
+
+
+@testcase("TC_071_CS", "Clock-aligned Meter Values", block="core", features=("C-09.2",))
+async def test_clock_aligned_meter_values(cs, dut, setup, pics):
+    """MeterValueSampleInterval=0, ClockAlignedDataInterval=<configured>; MeterValuesAlignedData = the tested
+    measurands; GetConfiguration(MeterValuesAlignedData); state Charging; for three intervals: MeterValues
+    every interval at clock-aligned times (whole seconds since midnight a multiple of the interval; OCPP 1.6
+    §3.16.2: "evenly spaced … intervals per day, starting at 00:00:00"), context Sample.Clock, one
+    sampledValue per configured measurand, no location EV except SoC."""
+    interval = setup.intervals.clock_aligned_data
+    await cs.configure("MeterValueSampleInterval", "0")
+    await cs.configure("ClockAlignedDataInterval", str(interval))
+    measurands = await configured_measurands(cs, "MeterValuesAlignedData", pics.measurands.aligned.tested,
+                                             int(pics.ors("ORS-2")))
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    samples = await expect_meter_values(cs, setup.connector_id, transaction, interval)
+    check_spacing(cs, samples, interval, "ClockAlignedDataInterval")
+    check_clock_aligned(cs, samples, interval)
+    check_sampled_values(cs, samples, measurands, "Sample.Clock")
+
+
+# ------------------------------------------------------------------------ steps and checks of both cases
+
+async def configured_measurands(cs: Station, key: str, tested: Sequence[str], max_length: int) -> list[str]:
+    """Set ``key`` to the tested measurands (at most ``max_length``), then read it back (GetConfiguration):
+    the measurands the samples must carry."""
+    if tested:
+        await cs.configure(key, ",".join(list(tested)[:max_length]))
+    value = await cs.configuration(key)
+    return [m.strip() for m in (value or "").split(",") if m.strip()] or [DEFAULT_MEASURAND]
+
+
+async def expect_meter_values(cs: Station, connector: int, transaction: int, interval: int) -> list[Received]:
+    """The MeterValues of the transaction during the three watched intervals, one per interval."""
+    return [await cs.expect("MeterValues", connectorId=connector, transactionId=transaction,
+                            timeout=interval + cs.message_timeout)
+            for _ in range(WATCHED_INTERVALS)]
+
+
+def _timestamps(samples: list[Received]) -> list[tuple[str, Any]]:
+    stamps: list[tuple[str, Any]] = []
+    for sample in samples:
+        for value in sample.payload.get("meterValue", []):
+            text = value.get("timestamp")
+            if not stamps or stamps[-1][0] != text:
+                stamps.append((text, parse_time(text)))
+    return stamps
+
+
+def check_spacing(cs: Station, samples: list[Received], interval: int, key: str) -> None:
+    """Consecutive MeterValue timestamps are ``interval`` seconds apart (± :data:`INTERVAL_TOLERANCE_S`)."""
+    stamps = _timestamps(samples)
+    bad = [text for text, moment in stamps if moment is None]
+    cs.require(not bad, f"MeterValue timestamp {bad[0]!r} is not a date-time" if bad else "")
+    gaps = [(b[1] - a[1]).total_seconds() for a, b in zip(stamps, stamps[1:])]
+    cs.require(len(gaps) >= WATCHED_INTERVALS - 1,
+               f"{len(stamps)} distinct MeterValue timestamps in {WATCHED_INTERVALS} MeterValues: "
+               f"{[text for text, _ in stamps]}")
+    wrong = [gap for gap in gaps if abs(gap - interval) > INTERVAL_TOLERANCE_S]
+    cs.require(not wrong,
+               f"MeterValue timestamps {[text for text, _ in stamps]} are {', '.join(f'{g:.3f}' for g in gaps)} s "
+               f"apart; the {key} is {interval} s")
+
+
+def check_clock_aligned(cs: Station, samples: list[Received], interval: int) -> None:
+    """Every timestamp is clock-aligned: its whole seconds since midnight are a multiple of ``interval``
+    (OCTT: "in case of a 20s interval, the seconds should be of value 0, 20, 40")."""
+    unaligned = [text for text, moment in _timestamps(samples)
+                 if (moment.hour * 3600 + moment.minute * 60 + moment.second) % interval]
+    cs.require(not unaligned,
+               f"MeterValue timestamps {unaligned} are not aligned to the ClockAlignedDataInterval of {interval} s")
+
+
+def check_sampled_values(cs: Station, samples: list[Received], measurands: list[str], context: str) -> None:
+    """Context, measurands and locations of every sampledValue (defaults of §7.43 for omitted fields)."""
+    problems: list[str] = []
+    for sample in samples:
+        for value in sample.payload.get("meterValue", []):
+            stamp = value.get("timestamp")
+            sampled = value.get("sampledValue", [])
+            contexts = sorted({v.get("context", "Sample.Periodic") for v in sampled} - {context})
+            if contexts:
+                problems.append(f"at {stamp} context {', '.join(contexts)} (expected {context})")
+            reported = {v.get("measurand", DEFAULT_MEASURAND) for v in sampled}
+            missing, extra = sorted(set(measurands) - reported), sorted(reported - set(measurands))
+            if missing:
+                problems.append(f"at {stamp} no sampledValue for {', '.join(missing)}")
+            if extra:
+                problems.append(f"at {stamp} sampledValues for {', '.join(extra)}, which are not configured")
+            at_ev = sorted({v.get("measurand", DEFAULT_MEASURAND) for v in sampled
+                            if v.get("location") == "EV" and v.get("measurand") != "SoC"})
+            if at_ev:
+                problems.append(f"at {stamp} location EV for {', '.join(at_ev)} (only SoC may be measured at the EV)")
+    cs.require(not problems, f"MeterValues (configured measurands {', '.join(measurands)}): " + "; ".join(problems))
