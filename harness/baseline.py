@@ -1,8 +1,9 @@
 """The reset to a known baseline that runs before every test case (OCTT's ``TC_CP_V16_000_RESET``).
 
 What it guarantees when a case starts: the charge point is connected and booted (Accepted), no transaction
-runs, every connector is Operative and Available, no cable is in, and every configuration key an earlier
-case changed through ``cs.configure`` has its old value back. It does only what is needed, so against a
+runs, every connector is Operative and Available, no cable is in, every configuration key an earlier case
+changed through ``cs.configure`` has its old value back, and (with Local Auth List Management) the local
+list is empty, as OCTT's reset script leaves it (SendLocalList version 0, Full, no entries). It does only what is needed, so against a
 charger already at rest it costs a couple of round trips.
 
 Its frames go into the case's trace (they are evidence too), but the case's inbox starts after it.
@@ -30,13 +31,25 @@ async def reach_session_baseline(station: Station) -> None:
         await station.call("ChangeConfiguration", key=key, value=value)
 
 
-async def reach_baseline(station: Station, dut: DeviceControl, long_timeout: float) -> None:
+async def _stop_open_transactions(station: Station, long_timeout: float) -> None:
+    """Stop what the Central System believes runs. A transaction the charger rejects the stop of is one it
+    no longer has (a case may have ended it without a StopTransaction reaching us): it is forgotten, with a
+    warning in the trace, rather than blocking every later case."""
+    for transaction in list(station.transactions.values()):
+        response = await station.call("RemoteStopTransaction", transactionId=transaction.transaction_id)
+        if response["status"] != "Accepted":
+            station.transactions.pop(transaction.transaction_id, None)
+            station.trace.finding(f"baseline: the charger does not know transaction {transaction.transaction_id} "
+                                  "any more (RemoteStopTransaction Rejected); forgotten", severity="warning")
+    await station.wait_for(lambda: not station.transactions, "the open transactions to stop", long_timeout)
+
+
+async def reach_baseline(station: Station, dut: DeviceControl, long_timeout: float,
+                         *, clear_local_list: bool = False) -> None:
     station.trace.step("baseline: reset the charge point to a known state")
     try:
         await station.wait_booted(long_timeout)
-        for transaction in list(station.transactions.values()):
-            await station.call("RemoteStopTransaction", transactionId=transaction.transaction_id)
-        await station.wait_for(lambda: not station.transactions, "the open transactions to stop", long_timeout)
+        await _stop_open_transactions(station, long_timeout)
         try:
             await dut.baseline()
         except Inconclusive:
@@ -45,6 +58,8 @@ async def reach_baseline(station: Station, dut: DeviceControl, long_timeout: flo
         if unavailable:
             await station.call("ChangeAvailability", connectorId=0, type="Operative")
         await station.restore_configuration()
+        if clear_local_list:
+            await station.call("SendLocalList", listVersion=0, updateType="Full")
         await station.wait_for(
             lambda: all(status in AT_REST for c, status in station.statuses.items()),
             "every connector to be Available", long_timeout,

@@ -152,7 +152,8 @@ class HarnessSession:
         self.station.begin_case()
         self.station.harness_errors.clear()
         self.station.status_findings.clear()
-        await reach_baseline(self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation))
+        await reach_baseline(self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation),
+                             clear_local_list=self.pics.supports_profile("LocalAuthListManagement"))
         self.station.begin_case()
         self.station.status_findings.clear()
         self.station.steps.case_start_ns = self.trace.records[0]["t_ns"] if self.trace.records else 0
