@@ -6,12 +6,13 @@ The rows are read from the document itself, so the table a reader trusts is the 
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 
-from tests.e2e.runner import DETACHABLE_PICS, ROOT, SEED_PICS, fast_pics
+from tests.e2e.runner import DETACHABLE_PICS, ROOT, SEED_PICS, fast_pics, harness_runner
 
 FAULTS_DOC = ROOT / "docs" / "faults.md"
 ROW = re.compile(r"^\|\s*`(?P<fault>[a-z0-9-]+)`\s*\|(?P<what>[^|]*)\|(?P<cases>[^|]*)\|\s*(?P<pics>seed|detachable)\s*\|")
@@ -42,12 +43,35 @@ def test_the_fault_table_is_not_empty_and_names_real_faults():
     assert {fault for fault, _, _ in ROWS} <= known
 
 
-@pytest.mark.parametrize(("fault", "cases", "pics"), ROWS, ids=[f"{f}-{p}" for f, _, p in ROWS])
-def test_the_fault_is_caught(run_harness, tmp_path, fault, cases, pics):
-    outcome = run_harness(fast_pics(PICS[pics], tmp_path), "--sim-fault", fault, "-k", " or ".join(cases))
-    for case in cases:
-        assert case in outcome.results, f"{case} did not run: {outcome.output[-1500:]}"
-        assert outcome.verdict(case) == "failed", (
-            f"{case} with fault {fault}: {outcome.verdict(case)} {outcome.reason(case)}")
-        assert outcome.reason(case), case
-    assert outcome.exit_code == 1
+#: Rows run concurrently: each mostly waits out a message timeout, so a few at a time fit two cores.
+WORKERS = int(os.environ.get("HARNESS_E2E_WORKERS", "4"))
+
+
+def _run_row(tmp_path: Path, index: int, fault: str, cases: tuple[str, ...], pics: str):
+    workdir = tmp_path / f"row{index}"
+    workdir.mkdir()
+    return harness_runner(workdir)(fast_pics(PICS[pics], workdir), "--sim-fault", fault, "-k", " or ".join(cases))
+
+
+def test_every_fault_is_caught(tmp_path, subtests):
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        outcomes = list(pool.map(lambda item: _run_row(tmp_path, item[0], *item[1]), enumerate(ROWS)))
+    for (fault, cases, pics), outcome in zip(ROWS, outcomes):
+        with subtests.test(msg=f"{fault} [{pics}] {' '.join(cases)}"):
+            for case in cases:
+                assert case in outcome.results, f"{case} did not run: {outcome.output[-1500:]}"
+                assert outcome.verdict(case) == "failed", (
+                    f"{case} with fault {fault}: {outcome.verdict(case)} {outcome.reason(case)}")
+                assert outcome.reason(case).startswith("step ") or "illegal" in outcome.reason(case), (
+                    f"{case}: the reason should name the step: {outcome.reason(case)}")
+            assert outcome.exit_code == 1
+
+
+def test_every_core_case_has_a_fault_that_it_catches():
+    """The evidence covers the whole Core profile: each of its cases appears in some row."""
+    covered = {case for _, cases, _ in ROWS for case in cases}
+    core = set()
+    for path in (ROOT / "testcases" / "core").glob("test_*.py"):
+        core.update(re.findall(r'@testcase\(\s*"(TC_[0-9_]+_CS)"', path.read_text(encoding="utf-8")))
+    assert len(core) == 51, sorted(core)
+    assert not core - covered, f"Core cases without a fault that proves they can fail: {sorted(core - covered)}"
