@@ -44,3 +44,31 @@ def no_message(cs: Station, action: str, since: Received | None = None) -> None:
     """Fail when ``action`` was sent in this case (after ``since``)."""
     sent = [r for r in cs.since(since) if r.action == action]
     cs.require(not sent, f"the charge point sent {action} ({sent[0].payload if sent else ''}), which it must not")
+
+
+async def expect_stop(cs: Station, transaction: int, connector: int, **timeout: float) -> Received:
+    """StopTransaction of ``transaction`` and StatusNotification Finishing, in either order (the plan lets
+    them swap); returns the StopTransaction."""
+    stop, _ = await cs.expect_all(
+        cs.message("StopTransaction", transactionId=transaction),
+        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+        **timeout,
+    )
+    return stop
+
+
+async def stop_remotely(cs: Station, transaction: int, connector: int, *, still_running: str = "") -> Received:
+    """RemoteStopTransaction Accepted, then StopTransaction with reason Remote and Finishing.
+
+    With ``still_running`` the stop also proves the transaction had not ended before it: the StopTransaction
+    must come after the RemoteStopTransaction, else the case fails saying why it should have still run."""
+    response = await cs.call("RemoteStopTransaction", transactionId=transaction)
+    cs.require(response["status"] == "Accepted", f"RemoteStopTransaction answered {response['status']}"
+               + (": the transaction should still run" if still_running else ""))
+    stop = await expect_stop(cs, transaction, connector)
+    if still_running:
+        cs.require(stop.t_ns > response.sent_ns, f"StopTransaction (reason {stop.payload.get('reason', 'absent')}) "
+                   f"came before the RemoteStopTransaction: {still_running}")
+    reason = stop.payload.get("reason")
+    cs.require(reason == "Remote", f"StopTransaction reason is {reason or 'absent (Local)'}, expected Remote")
+    return stop

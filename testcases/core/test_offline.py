@@ -10,7 +10,7 @@ the status of a connector whose status changed while offline (§4.9).
 from __future__ import annotations
 
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import no_message
+from testcases.checks import expect_stop, no_message
 from testcases.core._offline_states import (
     central_system_unreachable,
     id_tag_known_locally,
@@ -50,10 +50,7 @@ async def test_connection_loss_during_transaction(cs, dut, setup, pics):
     no_message(cs, "StopTransaction")
     response = await cs.call("RemoteStopTransaction", transactionId=transaction)
     cs.require(response["status"] == "Accepted", f"RemoteStopTransaction answered {response['status']}")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction, connector)
     cs.require(stop.payload.get("reason") == "Remote",
                f"StopTransaction reason is {stop.payload.get('reason', 'absent (Local)')}, expected Remote")
 
@@ -167,10 +164,7 @@ async def test_offline_stop_transaction(cs, dut, setup, pics):
     transaction = transaction_id(await charging(cs, dut, setup, pics, id_tag=id_tag))
     async with central_system_unreachable(cs, setup, meanwhile="StopTransaction") as outage:
         await dut.present_id_tag(id_tag, connector)
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction, connector)
     require_local_stop(cs, stop)
     require_offline(cs, outage, stop, "stop the transaction")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from harness.csms.matching import one_of
 from harness.testcase import needs_answer, testcase
-from testcases.checks import expect_status_all
+from testcases.checks import expect_status_all, expect_stop
 from testcases.core._sessions_states import TRANSACTION_STATUSES, boot_statuses, matching, require_reason
 from testcases.states import charging, transaction_id
 
@@ -24,11 +24,7 @@ async def test_power_failure_stop_before_going_down(cs, dut, setup, pics):
     connector = setup.connector_id
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await dut.power_cycle()
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-        timeout=setup.timeouts.long_operation,
-    )
+    stop = await expect_stop(cs, transaction, connector, timeout=setup.timeouts.long_operation)
     require_reason(cs, stop, "PowerLoss")
     await cs.expect("BootNotification", timeout=setup.timeouts.long_operation)
     await cs.expect_all(*boot_statuses(cs, pics, {connector: one_of("Finishing", "Preparing")}))
@@ -56,10 +52,7 @@ async def test_power_failure_stop_after_going_down(cs, dut, setup, pics):
     stopped = matching(cs, "StopTransaction", after=boot, transactionId=transaction)
     if status in TRANSACTION_STATUSES and not stopped:
         await dut.present_id_tag(id_tag, connector)
-        stop, _ = await cs.expect_all(
-            cs.message("StopTransaction", transactionId=transaction),
-            cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-        )
+        stop = await expect_stop(cs, transaction, connector)
         reason = stop.payload.get("reason", "Local")
         cs.require(reason in ("Local", "PowerLoss"),
                    f"StopTransaction reason is {reason}; expected Local (the driver stopped the resumed "

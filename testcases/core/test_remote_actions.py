@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.testcase import testcase
-from testcases.checks import no_message
+from testcases.checks import no_message, stop_remotely
 from testcases.states import charging, is_true, transaction_id
 
 
@@ -71,11 +71,4 @@ async def test_remote_stop_charging_session(cs, dut, setup, pics):
     either order."""
     connector = setup.connector_id
     transaction = transaction_id(await charging(cs, dut, setup, pics))
-    response = await cs.call("RemoteStopTransaction", transactionId=transaction)
-    cs.require(response["status"] == "Accepted", f"RemoteStopTransaction answered {response['status']}")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
-    cs.require(stop.payload.get("reason") == "Remote",
-               f"StopTransaction reason is {stop.payload.get('reason', 'absent (Local)')}, expected Remote")
+    await stop_remotely(cs, transaction, connector)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.testcase import all_of, needs_feature, needs_hardware, needs_key_access, testcase
-from testcases.checks import no_message
+from testcases.checks import expect_stop, no_message, stop_remotely
 from testcases.core._sessions_states import (
     fixed_cable,
     key_settable,
@@ -33,10 +33,7 @@ async def test_stop_transaction_id_tag_matches(cs, dut, setup, pics):
     if not shared_reader(pics):
         no_message(cs, "Authorize", since=before)
     await dut.present_id_tag(id_tag, connector)
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction, connector)
     cs.require((stop.payload.get("idTag") or "").lower() == id_tag.lower(),
                f"StopTransaction idTag is {stop.payload.get('idTag', 'absent')}; the transaction was started and "
                f"stopped with {id_tag}")
@@ -59,10 +56,7 @@ async def test_stop_transaction_parent_id_tag_matches(cs, dut, setup, pics):
     transaction = transaction_id(await charging(cs, dut, setup, pics, id_tag=start_tag))
     await dut.present_id_tag(stop_tag, connector)
     await cs.expect("Authorize", idTag=stop_tag)
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction, connector)
     cs.require((stop.payload.get("idTag") or "").lower() == stop_tag.lower(),
                f"StopTransaction idTag is {stop.payload.get('idTag', 'absent')}; expected {stop_tag}, the idTag "
                "of the Authorize that stopped the transaction")
@@ -86,10 +80,7 @@ async def test_ev_side_disconnected_stop_and_unlock(cs, dut, setup, pics):
     await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "true")
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await dut.unplug(connector, side="ev")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction, connector)
     require_reason(cs, stop, "EVDisconnected")
     await dut.unplug(connector, side="cp")
     await cs.expect("StatusNotification", connectorId=connector, status="Available")
@@ -117,10 +108,7 @@ async def test_ev_side_disconnected_stop_keep_locked(cs, dut, setup, pics):
     await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "false")
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await dut.unplug(connector, side="ev")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction, connector)
     require_reason(cs, stop, "EVDisconnected")
     fixed = fixed_cable(pics, connector)
     expected = "NotSupported" if fixed else "Unlocked"
@@ -157,14 +145,5 @@ async def test_ev_side_disconnected_transaction_continues(cs, dut, setup, pics):
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await dut.unplug(connector, side="ev")
     await cs.expect("StatusNotification", connectorId=connector, status="SuspendedEV")
-    response = await cs.call("RemoteStopTransaction", transactionId=transaction)
-    cs.require(response["status"] == "Accepted",
-               f"RemoteStopTransaction answered {response['status']}: the transaction should still run")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
-    cs.require(stop.t_ns > response.sent_ns,
-               f"StopTransaction (reason {stop.payload.get('reason', 'absent')}) came before the "
-               "RemoteStopTransaction: with StopTransactionOnEVSideDisconnect=false the transaction continues")
-    require_reason(cs, stop, "Remote")
+    await stop_remotely(cs, transaction, connector,
+                        still_running="with StopTransactionOnEVSideDisconnect=false the transaction continues")

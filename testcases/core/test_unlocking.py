@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from harness.testcase import all_of, needs_answer, needs_hardware, testcase
 from testcases.core._sessions_states import require_reason
+from testcases.checks import expect_stop, stop_remotely
 from testcases.states import charging, transaction_id
 
 
@@ -43,10 +44,7 @@ async def test_unlock_with_session_detachable_cable(cs, dut, setup, pics):
     connector = setup.connector_id
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await _unlock(cs, connector, "Unlocked")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction, connector)
     require_reason(cs, stop, "UnlockCommand")
     await dut.unplug(connector)
     await cs.expect("StatusNotification", connectorId=connector, status="Available")
@@ -66,17 +64,8 @@ async def test_unlock_with_session_fixed_cable(cs, dut, setup, pics):
     connector = setup.connector_id
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await _unlock(cs, connector, "NotSupported")
-    response = await cs.call("RemoteStopTransaction", transactionId=transaction)
-    cs.require(response["status"] == "Accepted",
-               f"RemoteStopTransaction answered {response['status']}: the transaction should still run")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
-    cs.require(stop.t_ns > response.sent_ns,
-               f"StopTransaction (reason {stop.payload.get('reason', 'absent')}) came before the "
-               "RemoteStopTransaction: an UnlockConnector answered NotSupported must not stop the transaction")
-    require_reason(cs, stop, "Remote")
+    await stop_remotely(cs, transaction, connector,
+                        still_running="an UnlockConnector answered NotSupported must not stop the transaction")
 
 
 @testcase("TC_030_CS", "Unlock Connector – Unlock Failure", block="core",
