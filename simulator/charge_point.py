@@ -41,9 +41,14 @@ class SimChargePoint(ChargePoint):
             self._deferred.append(action)
 
     async def route_message(self, raw_msg):
+        incoming_call = raw_msg.lstrip().startswith("[2")
+        if incoming_call:
+            self._device.link.hold()
         try:
             await super().route_message(raw_msg)
         finally:
+            if incoming_call:
+                self._device.link.release()
             deferred, self._deferred = self._deferred, []
             for action in deferred:
                 try:
@@ -105,7 +110,7 @@ class SimChargePoint(ChargePoint):
 
     @on(Action.remote_start_transaction)
     def on_remote_start_transaction(self, id_tag, connector_id=None, charging_profile=None, **_):
-        status, then = self._device.sessions.remote_start(connector_id, id_tag)
+        status, then = self._device.sessions.remote_start(connector_id, id_tag, charging_profile)
         self.defer(then)
         return call_result.RemoteStartTransaction(status=status)
 
@@ -138,6 +143,71 @@ class SimChargePoint(ChargePoint):
     def on_send_local_list(self, list_version, update_type, local_authorization_list=None, **_):
         status = self._device.auth.local_list.update(list_version, update_type, local_authorization_list)
         return call_result.SendLocalList(status=status)
+
+    # -- Reservation ----------------------------------------------------------------------------------------
+    @on(Action.reserve_now)
+    def on_reserve_now(self, connector_id, expiry_date, id_tag, reservation_id, parent_id_tag=None, **_):
+        d = self._device
+        if not d.reservations.supported:
+            raise OCPPNotImplemented(description="Reservation is not a supported feature profile")
+        if d.faults.active("reservation-ignored"):
+            return call_result.ReserveNow(status="Accepted")
+        status = d.reservations.reserve(connector_id, expiry_date, id_tag, reservation_id, parent_id_tag,
+                                        is_free=d.sessions.idle)
+        return call_result.ReserveNow(status=status)
+
+    @on(Action.cancel_reservation)
+    def on_cancel_reservation(self, reservation_id, **_):
+        d = self._device
+        if not d.reservations.supported:
+            raise OCPPNotImplemented(description="Reservation is not a supported feature profile")
+        if d.faults.active("cancel-reservation-always-accepted"):
+            d.reservations.cancel(reservation_id)
+            return call_result.CancelReservation(status="Accepted")
+        return call_result.CancelReservation(status=d.reservations.cancel(reservation_id))
+
+    # -- Firmware Management ------------------------------------------------------------------------------
+    def _firmware(self):
+        firmware = self._device.firmware
+        if not firmware.supported:
+            raise OCPPNotImplemented(description="FirmwareManagement is not a supported feature profile")
+        return firmware
+
+    @on(Action.update_firmware)
+    def on_update_firmware(self, location, retrieve_date, retries=None, retry_interval=None, **_):
+        firmware = self._firmware()
+        self.defer(lambda: firmware.update(location, retrieve_date, retries, retry_interval))
+        return call_result.UpdateFirmware()
+
+    @on(Action.get_diagnostics)
+    def on_get_diagnostics(self, location, retries=None, retry_interval=None, **_):
+        file_name, then = self._firmware().diagnostics(location, retries, retry_interval)
+        self.defer(then)
+        return call_result.GetDiagnostics(file_name=file_name)
+
+    # -- Smart Charging -------------------------------------------------------------------------------------
+    def _smart(self):
+        smart = self._device.smart
+        if not smart.supported:
+            raise OCPPNotImplemented(description="SmartCharging is not a supported feature profile")
+        return smart
+
+    @on(Action.set_charging_profile)
+    def on_set_charging_profile(self, connector_id, cs_charging_profiles, **_):
+        return call_result.SetChargingProfile(status=self._smart().set_profile(connector_id, cs_charging_profiles))
+
+    @on(Action.clear_charging_profile)
+    def on_clear_charging_profile(self, id=None, connector_id=None, charging_profile_purpose=None,
+                                  stack_level=None, **_):
+        status = self._smart().clear(id, connector_id, charging_profile_purpose, stack_level)
+        return call_result.ClearChargingProfile(status=status)
+
+    @on(Action.get_composite_schedule)
+    def on_get_composite_schedule(self, connector_id, duration, charging_rate_unit=None, **_):
+        composite = self._smart().composite(connector_id, duration, charging_rate_unit)
+        if composite is None:
+            return call_result.GetCompositeSchedule(status="Rejected")
+        return call_result.GetCompositeSchedule(status="Accepted", connector_id=connector_id, **composite)
 
     # -- Remote Trigger -------------------------------------------------------------------------------------
     @on(Action.trigger_message)

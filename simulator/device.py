@@ -8,17 +8,20 @@ from ocpp.v16.enums import ChargePointStatus as S
 from . import clock
 from .authorization import Authorizer
 from .config import Configuration
+from .firmware import FirmwareManagement, diagnostics_text
 from .connectors import Connectors
 from .link import Link
 from .metering import Meter
+from .reservations import Reservations
 from .sessions import Sessions
+from .smart_charging import SmartCharging
 from .status import StatusReporter
 from .tasks import Tasks
 from .transactions import Transactions
 
 
 class Device:
-    def __init__(self, settings, store, faults) -> None:
+    def __init__(self, settings, store, faults, reboot=None) -> None:
         self.settings = settings
         self.store = store
         self.faults = faults
@@ -31,8 +34,13 @@ class Device:
         self.auth = Authorizer(settings, self.config, store, self.link, faults)
         self.transactions = Transactions(settings, self.config, store, self.link, faults, self.meters,
                                          self.auth, self.tasks)
+        self.reservations = Reservations(settings, self.config, self.connectors, faults, self.tasks)
+        self.smart = SmartCharging(settings, self.config, store, faults, self.transactions, self.meters)
+        self.transactions.before_sample = self.smart.follow
         self.sessions = Sessions(self.config, self.connectors, self.meters, self.auth, self.transactions,
-                                 faults, self.tasks)
+                                 self.reservations, self.smart, faults, self.tasks)
+        self.firmware = FirmwareManagement(settings, store, self.link, faults, self.tasks, self.transactions,
+                                           reboot or (lambda: None), lambda: diagnostics_text(self))
 
     def power_up(self) -> None:
         """Transactions left in the state file were cut by a power loss: stop them now (AQ-7.2)."""
@@ -62,9 +70,14 @@ class Device:
             "connectors": {str(u.id): u.snapshot() for u in self.connectors.all_with_unit()},
             "transactions": [t.snapshot() for t in self.transactions.active.values()],
             "pending_authorizations": {str(k): v.id_tag for k, v in self.sessions.pending.items()},
+            "reservations": self.reservations.snapshot(),
+            "charging_profiles": [{"id": p.id, "connector_id": p.connector_id, "purpose": p.purpose,
+                                   "stack_level": p.stack_level} for p in self.smart.profiles],
             "queue": [{"action": e["action"], "attempts": e["attempts"]} for e in self.transactions.queue.entries],
             "config": self.config.snapshot(),
             "link": {"connected": self.link.connected, "accepted": self.link.accepted},
             "cache_size": len(self.auth.cache),
+            "firmware_status": self.firmware.firmware_status,
+            "diagnostics_status": self.firmware.diagnostics_status,
             "local_list_version": self.auth.local_list.version,
         }

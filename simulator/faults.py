@@ -3,72 +3,165 @@
 A fault makes the charge point deviate from OCPP 1.6 in one plausible way that a real charger could have.
 Behaviour code asks ``faults.active("name")`` exactly at the point where it would deviate; the name is
 checked against this table, so a typo in the code fails loudly instead of silently never firing.
-Which test case of the plan must catch each fault is documented in docs/faults.md (the harness side).
+Each row also names the test cases of the plan that must fail when the fault is injected; the harness's
+docs/faults.md is the proven version of that claim.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
-FAULTS: dict[str, str] = {
+class Fault(NamedTuple):
+    description: str
+    catches: str            # the test cases of the plan (TC_xxx, without _CS) that must fail with it
+
+
+FAULTS: dict[str, Fault] = {
     # --- boot, heartbeat (TC_001, TC_002) ---
-    "boot-ignores-interval": "retries BootNotification immediately after Rejected/Pending instead of waiting the interval",
-    "no-status-connector-zero": "sends no StatusNotification for connector 0 after boot",
-    "heartbeat-wrong-interval": "sends Heartbeat at twice the HeartbeatInterval",
-    "pending-rejects-change-configuration": "answers ChangeConfiguration Rejected while the boot is Pending",
+    "boot-ignores-interval": Fault("retries BootNotification immediately after Rejected/Pending instead of waiting the interval",
+        "TC_001 TC_002"),
+    "no-status-connector-zero": Fault("sends no StatusNotification for connector 0 after boot",
+        "TC_001 TC_002"),
+    "heartbeat-wrong-interval": Fault("sends Heartbeat at twice the HeartbeatInterval",
+        "TC_001 TC_002"),
+    "pending-rejects-change-configuration": Fault("answers ChangeConfiguration Rejected while the boot is Pending",
+        "TC_002"),
     # --- local / remote start and stop (TC_003, TC_004, TC_010-012, TC_068, TC_069) ---
-    "skip-preparing": "sends no StatusNotification Preparing (on plug-in or on authorization)",
-    "no-charging-status": "sends no StatusNotification Charging after StartTransaction",
-    "no-authorize-local-start": "starts a transaction for a presented idTag without Authorize or a cache/list check",
-    "ignores-connection-timeout": "never leaves Preparing when the cable is not plugged in after authorization",
-    "remote-start-rejected": "answers every RemoteStartTransaction Rejected",
-    "skip-authorize-remote": "sends no Authorize for RemoteStartTransaction even when AuthorizeRemoteTxRequests is true",
-    "wrong-stop-reason": "reports reason Local in StopTransaction for a remote stop",
-    "stop-on-foreign-tag": "a different idTag (without a matching parentIdTag) stops the running transaction",
-    "ignores-parent-id-tag": "a different idTag with the same parentIdTag does not stop the transaction",
+    "skip-preparing": Fault("sends no StatusNotification Preparing (on plug-in or on authorization)",
+        "TC_003 TC_004_1 TC_004_2 TC_010 TC_011_1"),
+    "no-charging-status": Fault("sends no StatusNotification Charging after StartTransaction",
+        "TC_003 TC_004_1 TC_010 TC_011_1"),
+    "no-authorize-local-start": Fault("starts a transaction for a presented idTag without Authorize or a cache/list check",
+        "TC_003 TC_023_4"),
+    "ignores-connection-timeout": Fault("never leaves Preparing when the cable is not plugged in after authorization",
+        "TC_004_2 TC_011_2"),
+    "remote-start-rejected": Fault("answers every RemoteStartTransaction Rejected",
+        "TC_010 TC_011_1 TC_011_2"),
+    "skip-authorize-remote": Fault("sends no Authorize for RemoteStartTransaction even when AuthorizeRemoteTxRequests is true",
+        "TC_010 TC_011_1 TC_023_5"),
+    "wrong-stop-reason": Fault("reports reason Local in StopTransaction for a remote stop",
+        "TC_012"),
+    "stop-on-foreign-tag": Fault("a different idTag (without a matching parentIdTag) stops the running transaction",
+        "TC_068"),
+    "ignores-parent-id-tag": Fault("a different idTag with the same parentIdTag does not stop the transaction",
+        "TC_069"),
     # --- configuration (TC_019, TC_021, TC_040) ---
-    "missing-config-key": "GetConfiguration without keys omits ConnectionTimeOut",
-    "authorization-key-readable": "GetConfiguration returns the AuthorizationKey",
-    "change-config-not-persisted": "answers ChangeConfiguration Accepted but keeps the old value",
-    "accepts-invalid-config-value": "answers ChangeConfiguration Accepted to an invalid value (and keeps the old one)",
-    "accepts-unknown-config-key": "answers ChangeConfiguration Accepted to an unknown key",
-    "readonly-config-accepted": "answers ChangeConfiguration Accepted to a read-only key (and keeps the value)",
+    "missing-config-key": Fault("GetConfiguration without keys omits ConnectionTimeOut",
+        "TC_019"),
+    "authorization-key-readable": Fault("GetConfiguration returns the AuthorizationKey",
+        "TC_019"),
+    "change-config-not-persisted": Fault("answers ChangeConfiguration Accepted but keeps the old value",
+        "TC_021"),
+    "accepts-invalid-config-value": Fault("answers ChangeConfiguration Accepted to an invalid value (and keeps the old one)",
+        "TC_040_2"),
+    "accepts-unknown-config-key": Fault("answers ChangeConfiguration Accepted to an unknown key",
+        "TC_040_1"),
+    "readonly-config-accepted": Fault("answers ChangeConfiguration Accepted to a read-only key (and keeps the value)",
+        "TC_019"),
     # --- meter values (TC_070, TC_071) ---
-    "meter-values-wrong-interval": "samples MeterValues at twice the MeterValueSampleInterval",
-    "meter-values-wrong-context": "reports periodic samples with context Sample.Clock",
-    "meter-values-missing-measurand": "reports only Energy.Active.Import.Register whatever MeterValuesSampledData says",
-    "clock-aligned-not-aligned": "sends clock-aligned MeterValues at unaligned times",
+    "meter-values-wrong-interval": Fault("samples MeterValues at twice the MeterValueSampleInterval",
+        "TC_070"),
+    "meter-values-wrong-context": Fault("reports periodic samples with context Sample.Clock",
+        "TC_070"),
+    "meter-values-missing-measurand": Fault("reports only Energy.Active.Import.Register whatever MeterValuesSampledData says",
+        "TC_070"),
+    "clock-aligned-not-aligned": Fault("sends clock-aligned MeterValues at unaligned times",
+        "TC_071"),
     # --- cache (TC_007, TC_061) ---
-    "sends-authorize-for-cached-id": "sends Authorize and waits for it even for an Accepted cached idTag with LocalPreAuthorize",
-    "clear-cache-not-clearing": "answers ClearCache Accepted but keeps the cache",
+    "sends-authorize-for-cached-id": Fault("sends Authorize and waits for it even for an Accepted cached idTag with LocalPreAuthorize",
+        "TC_007_1 TC_007_2"),
+    "clear-cache-not-clearing": Fault("answers ClearCache Accepted but keeps the cache",
+        "TC_061_1 TC_061_2"),
     # --- EV side disconnect (TC_005) ---
-    "ev-disconnect-no-stop": "keeps the transaction (SuspendedEV) on an EV-side disconnect although StopTransactionOnEVSideDisconnect is true",
-    "ev-disconnect-wrong-reason": "stops with reason Local instead of EVDisconnected on an EV-side disconnect",
+    "ev-disconnect-no-stop": Fault("keeps the transaction (SuspendedEV) on an EV-side disconnect although StopTransactionOnEVSideDisconnect is true",
+        "TC_005_1 TC_005_2"),
+    "ev-disconnect-wrong-reason": Fault("stops with reason Local instead of EVDisconnected on an EV-side disconnect",
+        "TC_005_1 TC_005_2"),
     # --- reset (TC_013-016) ---
-    "hard-reset-wrong-reason": "stops transactions with reason Reboot on a hard reset",
-    "soft-reset-wrong-reason": "stops transactions with reason Reboot on a soft reset",
-    "reset-rejected": "answers every Reset Rejected",
+    "hard-reset-wrong-reason": Fault("stops transactions with reason Reboot on a hard reset",
+        "TC_015"),
+    "soft-reset-wrong-reason": Fault("stops transactions with reason Reboot on a soft reset",
+        "TC_016"),
+    "reset-rejected": Fault("answers every Reset Rejected",
+        "TC_013 TC_014"),
     # --- unlock (TC_017, TC_018, TC_031) ---
-    "unlock-fixed-cable-unlocked": "answers UnlockConnector Unlocked on a fixed cable",
-    "unlock-unknown-connector-unlocked": "answers UnlockConnector Unlocked for a connector that does not exist",
-    "unlock-keeps-transaction": "unlocks a detachable cable without stopping the running transaction",
+    "unlock-fixed-cable-unlocked": Fault("answers UnlockConnector Unlocked on a fixed cable",
+        "TC_017_2 TC_018_2"),
+    "unlock-unknown-connector-unlocked": Fault("answers UnlockConnector Unlocked for a connector that does not exist",
+        "TC_031"),
+    "unlock-always-fails": Fault("answers UnlockConnector UnlockFailed on a detachable cable (a silently broken lock motor)",
+        "TC_017_1 TC_018_1"),
+    "unlock-keeps-transaction": Fault("unlocks a detachable cable without stopping the running transaction",
+        "TC_018_1"),
     # --- remote actions, non-happy (TC_026-028) ---
-    "accept-remote-start-busy": "accepts RemoteStartTransaction on a connector that is already charging",
-    "accept-remote-start-connector-zero": "accepts RemoteStartTransaction for connectorId 0",
-    "accept-unknown-transaction-stop": "answers RemoteStopTransaction Accepted for an unknown transactionId",
+    "accept-remote-start-busy": Fault("accepts RemoteStartTransaction on a connector that is already charging",
+        "TC_026"),
+    "accept-remote-start-connector-zero": Fault("accepts RemoteStartTransaction for connectorId 0",
+        "TC_027"),
+    "accept-unknown-transaction-stop": Fault("answers RemoteStopTransaction Accepted for an unknown transactionId",
+        "TC_028"),
     # --- availability, power failure (TC_013, TC_034, TC_032) ---
-    "change-availability-not-scheduled": "answers ChangeAvailability Accepted instead of Scheduled while a transaction runs",
-    "forgets-availability-after-reboot": "comes back Operative after a reboot or power cycle whatever was set",
-    "stop-reason-missing-powerloss": "reports reason Other instead of PowerLoss for a transaction cut by a power failure",
+    "change-availability-not-scheduled": Fault("answers ChangeAvailability Accepted instead of Scheduled while a transaction runs",
+        "TC_013"),
+    "forgets-availability-after-reboot": Fault("comes back Operative after a reboot or power cycle whatever was set",
+        "TC_013 TC_014 TC_034"),
+    "stop-reason-missing-powerloss": Fault("reports reason Other instead of PowerLoss for a transaction cut by a power failure",
+        "TC_032_1 TC_032_2"),
     # --- offline (TC_036-039) ---
-    "no-offline-queue": "drops transaction messages that cannot be sent while offline",
-    "stops-on-connection-loss": "stops the running transactions (reason Other) when the connection is lost",
-    "ignores-stop-on-invalid-id": "keeps charging when StartTransaction answers Invalid although StopTransactionOnInvalidId is true",
+    "no-offline-queue": Fault("drops transaction messages that cannot be sent while offline",
+        "TC_036 TC_037_1 TC_038 TC_039"),
+    "stops-on-connection-loss": Fault("stops the running transactions (reason Other) when the connection is lost",
+        "TC_036"),
+    "ignores-stop-on-invalid-id": Fault("keeps charging when StartTransaction answers Invalid although StopTransactionOnInvalidId is true",
+        "TC_037_3"),
     # --- faults, data transfer (TC_041, TC_062) ---
-    "no-faulted-status": "sends no StatusNotification Faulted when a fault is raised",
-    "data-transfer-accepted": "answers DataTransfer Accepted for an unknown vendorId",
+    "no-faulted-status": Fault("sends no StatusNotification Faulted when a fault is raised",
+        "TC_041 TC_024"),
+    "data-transfer-accepted": Fault("answers DataTransfer Accepted for an unknown vendorId",
+        "TC_062"),
+    # --- reservation (TC_046-053) ---
+    "reservation-ignored": Fault("answers ReserveNow Accepted but does not reserve (no Reserved status, any idTag may charge)",
+        "TC_046_1 TC_046_2"),
+    "reservation-id-missing": Fault("omits the reservationId from the StartTransaction of a reserved session",
+        "TC_046_1 TC_046_2"),
+    "reservation-never-expires": Fault("keeps a reservation after its expiryDate",
+        "TC_047"),
+    "cancel-reservation-always-accepted": Fault("answers CancelReservation Accepted for an unknown reservationId",
+        "TC_052"),
+    # --- smart charging (TC_056-060, TC_066, TC_067, TC_072, TC_082) ---
+    "charging-profile-stack-ignored": Fault("the lowest stack level wins instead of the highest in the composite schedule",
+        "TC_072"),
+    "composite-ignores-max-profile": Fault("the composite schedule ignores the ChargePointMaxProfile",
+        "TC_066"),
+    "tx-profile-without-transaction-accepted": Fault("accepts a TxProfile without a matching running transaction",
+        "TC_058_1 TC_058_2"),
+    "remote-start-profile-not-checked": Fault("accepts RemoteStartTransaction with a chargingProfile that is not a TxProfile",
+        "TC_060"),
+    "clear-profile-not-clearing": Fault("answers ClearChargingProfile Accepted but keeps the profiles",
+        "TC_067"),
+    # --- firmware management (TC_044, TC_045) ---
+    "firmware-installed-without-reboot": Fault("reports FirmwareStatusNotification Installed without rebooting",
+        "TC_044_1"),
+    "diagnostics-not-uploaded": Fault("reports DiagnosticsStatusNotification Uploaded without uploading anything",
+        "TC_045_1 TC_045_2"),
+    # --- more non-happy paths ---
+    "starts-on-invalid-id": Fault("starts a transaction although Authorize answered Invalid/Blocked/Expired",
+        "TC_023_4 TC_023_5"),
+    "unlock-ignores-lock-failure": Fault("answers UnlockConnector Unlocked while the lock has failed (ConnectorLockFailure)",
+        "TC_030"),
+    "stops-on-invalid-id-anyway": Fault("stops (DeAuthorized) on an Invalid StartTransaction although StopTransactionOnInvalidId is false",
+        "TC_037_2"),
+    "trigger-message-not-sent": Fault("answers TriggerMessage Accepted but never sends the requested message",
+        "TC_054"),
+    "trigger-unknown-connector-accepted": Fault("answers TriggerMessage Accepted for a connector that does not exist",
+        "TC_055"),
+    "authorization-key-not-applied": Fault("accepts a new AuthorizationKey but keeps connecting with the old one",
+        "TC_073"),
+    "reservation-status-not-checked": Fault("answers ReserveNow Accepted whatever the connector's state (faulted, occupied, unavailable)",
+        "TC_048_1 TC_048_2 TC_048_3 TC_050_1 TC_050_2 TC_050_3"),
     # --- local authorization list (TC_008, TC_042, TC_043) ---
-    "local-list-version-not-updated": "accepts SendLocalList but keeps reporting the previous list version",
+    "local-list-version-not-updated": Fault("accepts SendLocalList but keeps reporting the previous list version",
+        "TC_043_2 TC_042_2"),
 }
 
 
@@ -98,6 +191,7 @@ class Faults:
 
 
 def table() -> str:
-    """The fault table as printed by ``--list-faults``."""
+    """The fault table as printed by ``--list-faults``: name, behaviour, [test cases that catch it]."""
     width = max(len(n) for n in FAULTS)
-    return "\n".join(f"{name:<{width}}  {text}" for name, text in FAULTS.items())
+    return "\n".join(f"{name:<{width}}  {fault.description}  [{', '.join(fault.catches.split())}]"
+                     for name, fault in FAULTS.items())

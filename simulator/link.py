@@ -9,6 +9,8 @@ the transaction messages, DataTransfer. One sender task per WebSocket connection
 * ``call()`` raises ``Offline`` at once when not ready, and when the connection drops before the answer;
   ``CallFailed`` when the Central System answers with a CALLERROR or does not answer in time.
 * ``post()`` is fire-and-forget (StatusNotification); it returns False when not ready.
+* While an incoming CALL is handled the lane is held, so its consequences (a StatusNotification after
+  ChangeAvailability, ...) follow the CALLRESULT on the wire.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Link:
         self.accepted = False
         self._ready = asyncio.Event()
         self._ready_listeners: list = []
+        self._open = asyncio.Event()            # cleared while an incoming CALL is being answered
+        self._open.set()
 
     # -- state ---------------------------------------------------------------------------------------------
     @property
@@ -97,6 +101,13 @@ class Link:
         del cp
 
     # -- sending -------------------------------------------------------------------------------------------
+    def hold(self) -> None:
+        """Answer first: what the charger posts while handling a CALL goes out after the CALLRESULT."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
     def submit(self, payload, *, before_accepted: bool = False) -> asyncio.Future:
         """Queue a CALL now (keeping submission order) and return the future of its answer."""
         if self._cp is None or not (self.accepted or before_accepted):
@@ -128,6 +139,7 @@ class Link:
     async def _send_loop(self, cp, queue: asyncio.Queue) -> None:
         while True:
             payload, fut = await queue.get()
+            await self._open.wait()
             if payload is None:                 # a drain() marker
                 if not fut.done():
                     fut.set_result(None)

@@ -1,7 +1,8 @@
 """The energy meter of each connector and the sampled values it reports.
 
 Energy accumulates while energy flows (status Charging) at the connector's maximum power
-(phases x max current x 230 V), so the register increases plausibly and monotonically over time; it
+(phases x max current x 230 V), or at the limit of a charging profile in force when that is lower, so the
+register increases plausibly and monotonically over time; it
 persists in the state file across reboots. Units follow OCPP 1.6 §7.31 (Wh, varh, W, var, A, V, Celsius,
 Percent); SoC is reported with location EV, Temperature with location Body, the rest at the Outlet
 (the default, not written).
@@ -34,16 +35,32 @@ class Meter:
         meters = store.data.get("meters") or {}
         self._energy_wh = float(meters.get(str(spec.id), 0.0))
         self._flowing_since: float | None = None
+        self._limit_w: float | None = None          # a charging profile's limit in force
         self._last_interval_wh: dict[str, float] = {}
 
     @property
     def flowing(self) -> bool:
         return self._flowing_since is not None
 
+    @property
+    def power_w(self) -> float:
+        """The power drawn while energy flows: the maximum, or less under a charging profile."""
+        if self._limit_w is None:
+            return self.spec.max_power_w
+        return max(0.0, min(self.spec.max_power_w, self._limit_w))
+
+    def set_power_limit(self, limit_w: float | None) -> None:
+        if limit_w == self._limit_w:
+            return
+        if self._flowing_since is not None:         # bank the energy drawn at the old power
+            self._energy_wh = self.energy_wh()
+            self._flowing_since = time.monotonic()
+        self._limit_w = limit_w
+
     def energy_wh(self) -> float:
         energy = self._energy_wh
         if self._flowing_since is not None:
-            energy += self.spec.max_power_w * (time.monotonic() - self._flowing_since) / 3600.0
+            energy += self.power_w * (time.monotonic() - self._flowing_since) / 3600.0
         return energy
 
     def meter_reading(self) -> int:
@@ -77,13 +94,13 @@ class Meter:
         if measurand.startswith("Energy."):
             return "0.0"
         if measurand == "Power.Active.Import":
-            return f"{spec.max_power_w if flowing else 0.0:.1f}"
+            return f"{self.power_w if flowing else 0.0:.1f}"
         if measurand == "Power.Offered":
-            return f"{spec.max_power_w:.1f}"
+            return f"{self.power_w:.1f}"
         if measurand == "Current.Import":
-            return f"{spec.max_current_a if flowing else 0.0:.1f}"
+            return f"{self.power_w / (spec.voltage_v * spec.phases) if flowing else 0.0:.1f}"
         if measurand == "Current.Offered":
-            return f"{spec.max_current_a:.1f}"
+            return f"{self.power_w / (spec.voltage_v * spec.phases):.1f}"
         if measurand == "Voltage":
             return f"{spec.voltage_v:.1f}"
         if measurand == "Frequency":

@@ -22,6 +22,8 @@ Rules (OCPP 1.6 §3.6, §4.8, §5.11-5.13, §5.16, §9.1):
   Preparing, then Charging.
 * UnlockConnector: NotSupported for a fixed cable or an unknown connector; a detachable cable is unlocked,
   and a running transaction is stopped first (UnlockCommand).
+* A reserved connector (see reservations) admits only the reserved idTag or one with the reservation's
+  parentIdTag; the session that uses a reservation carries its reservationId into StartTransaction.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class PendingAuthorization:
     id_tag: str
     parent_id_tag: str | None
     timer: asyncio.Task | None = None
+    reservation_id: int | None = None
+    charging_profile: dict | None = None       # from RemoteStartTransaction
 
 
 def same_tag(a: str | None, b: str | None) -> bool:
@@ -53,8 +57,11 @@ def same_tag(a: str | None, b: str | None) -> bool:
 
 
 class Sessions:
-    def __init__(self, config, connectors, meters, auth, transactions, faults, tasks) -> None:
+    def __init__(self, config, connectors, meters, auth, transactions, reservations, smart, faults,
+                 tasks) -> None:
         self._config = config
+        self._reservations = reservations
+        self._smart = smart
         self._connectors = connectors
         self._meters = meters
         self._auth = auth
@@ -81,9 +88,33 @@ class Sessions:
     def _usable(self, c) -> bool:
         return c.status.value not in ("Unavailable", "Faulted")
 
-    def free_for_start(self, c) -> bool:
+    def _startable(self, c) -> bool:
+        """Nothing on the connector itself prevents a new session (reservations aside)."""
         return (self._usable(c) and self._tx.on(c.id) is None and c.id not in self.pending
-                and c.id not in self._flows and c.base.value != "Reserved")
+                and c.id not in self._flows)
+
+    def idle(self, c) -> bool:
+        return self._startable(c) and c.base.value == "Available"
+
+    def _reservation_allows(self, c, id_tag: str | None, parent: str | None) -> bool:
+        reservation = self._reservations.on(c.id)
+        if reservation is not None:
+            return id_tag is not None and reservation.admits(id_tag, parent)
+        whole = self._reservations.for_charge_point()
+        if whole is not None and (id_tag is None or not whole.admits(id_tag, parent)):
+            return any(self.idle(other) for other in self._connectors if other is not c)
+        return True
+
+    def free_for_start(self, c, id_tag: str | None = None, parent: str | None = None) -> bool:
+        return self._startable(c) and self._reservation_allows(c, id_tag, parent)
+
+    def _claim(self, c, id_tag: str, parent: str | None) -> int | None:
+        """The reservation this session uses up, if any: its id goes into StartTransaction."""
+        for reservation in (self._reservations.on(c.id), self._reservations.for_charge_point()):
+            if reservation is not None and reservation.admits(id_tag, parent):
+                self._reservations.consume(reservation)
+                return reservation.reservation_id
+        return None
 
     # -- physical actions ----------------------------------------------------------------------------------
     def plug_in(self, connector_id: int, side: str = "both") -> None:
@@ -107,7 +138,8 @@ class Sessions:
                 c.fire(Event.OCCUPY)
             pending = self.pending.get(c.id)
             if c.vehicle_connected and not was_connected and pending is not None and self._usable(c):
-                self._start(c, pending.id_tag, pending.parent_id_tag)
+                self._start(c, pending.id_tag, pending.parent_id_tag, pending.reservation_id,
+                            pending.charging_profile)
         self._connectors.save()
 
     def unplug(self, connector_id: int, side: str = "both") -> None:
@@ -156,16 +188,21 @@ class Sessions:
             return
         if c.id in self._flows:
             return
+        reservation = self._reservations.on(c.id)
+        if reservation is not None and not same_tag(reservation.id_tag, id_tag) and not reservation.parent_id_tag:
+            LOG.info("connector %s is reserved for another idTag: card %s ignored", c.id, id_tag)
+            return
         self._flows.add(c.id)
         try:
             result = await self._auth.authorize(id_tag)
         finally:
             self._flows.discard(c.id)
-        if not result.accepted:
+        if not result.accepted and not self._faults.active("starts-on-invalid-id"):
             LOG.info("idTag %s not accepted (%s, %s)", id_tag, result.status, result.source)
             return
-        if self.free_for_start(c):
-            self._authorized(c, id_tag, result.parent_id_tag)
+        if self.free_for_start(c, id_tag, result.parent_id_tag):
+            self._authorized(c, id_tag, result.parent_id_tag,
+                             self._claim(c, id_tag, result.parent_id_tag))
 
     async def _card_during_transaction(self, c, tx, id_tag: str) -> None:
         if same_tag(tx.id_tag, id_tag) or self._faults.active("stop-on-foreign-tag"):
@@ -194,17 +231,18 @@ class Sessions:
                 self._meters[connector_id].start_flow()
 
     # -- authorization and start ---------------------------------------------------------------------------
-    def _authorized(self, c, id_tag: str, parent: str | None) -> None:
+    def _authorized(self, c, id_tag: str, parent: str | None, reservation_id: int | None = None,
+                    charging_profile: dict | None = None) -> None:
         if not self._usable(c):
             LOG.info("connector %s became %s: authorization of %s dropped", c.id, c.status.value, id_tag)
             return
         if c.vehicle_connected:
-            self._start(c, id_tag, parent)
+            self._start(c, id_tag, parent, reservation_id, charging_profile)
             return
         timer = None
         if not self._faults.active("ignores-connection-timeout"):
             timer = self._tasks.spawn(self._connection_timeout(c, id_tag), f"connection-timeout-{c.id}")
-        self.pending[c.id] = PendingAuthorization(id_tag, parent, timer)
+        self.pending[c.id] = PendingAuthorization(id_tag, parent, timer, reservation_id, charging_profile)
         c.fire(Event.AUTHORIZE)
 
     async def _connection_timeout(self, c, id_tag: str) -> None:
@@ -221,13 +259,20 @@ class Sessions:
         if not c.occupied and c.base.value == "Preparing":
             c.fire(Event.DEAUTHORIZE)
 
-    def _start(self, c, id_tag: str, parent: str | None) -> None:
+    def _start(self, c, id_tag: str, parent: str | None, reservation_id: int | None = None,
+               charging_profile: dict | None = None) -> None:
         pending = self.pending.pop(c.id, None)
         if pending and pending.timer:
             pending.timer.cancel()
-        if c.base.value != "Preparing":          # a new session on a Finishing connector (cable still in)
+        if c.base.value != "Preparing":          # Finishing (cable still in) or Reserved: a new session
             c.fire(Event.AUTHORIZE)
-        self._tx.start(c.id, id_tag, parent or self._auth.known_parent(id_tag))
+        if self._faults.active("reservation-id-missing"):
+            reservation_id = None
+        tx = self._tx.start(c.id, id_tag, parent or self._auth.known_parent(id_tag), reservation_id)
+        if charging_profile is not None and self._smart.supported:
+            self._smart.install_for_transaction(c.id, charging_profile, tx)
+        else:
+            self._smart.follow()
         c.fire(Event.START)
 
     def _start_answered(self, tx, status: str) -> None:
@@ -237,6 +282,9 @@ class Sessions:
         if self._config.get_bool("StopTransactionOnInvalidId", True):
             if self._faults.active("ignores-stop-on-invalid-id"):
                 return
+            self.stop(tx, "DeAuthorized")
+            return
+        if self._faults.active("stops-on-invalid-id-anyway"):
             self.stop(tx, "DeAuthorized")
             return
         allowance = self._config.get_int("MaxEnergyOnInvalidId", 0)        # C-03
@@ -264,6 +312,7 @@ class Sessions:
     def stop(self, tx, reason: str, id_tag: str | None = None, timestamp: str | None = None) -> None:
         c = self._connectors.get(tx.connector_id)
         self._tx.stop(tx, reason, id_tag, timestamp)
+        self._smart.transaction_ended(c.id)
         c.fire(Event.STOP)
         if not c.occupied:
             c.fire(Event.VACATE)
@@ -284,41 +333,51 @@ class Sessions:
             c.fire(Event.SUSPEND_EV)
 
     # -- Central System requests: decide now, act after the answer -----------------------------------------
-    def remote_start(self, connector_id: int | None, id_tag: str):
+    def remote_start(self, connector_id: int | None, id_tag: str, charging_profile: dict | None = None):
         """(status, continuation or None)."""
         if self._faults.active("remote-start-rejected"):
             return "Rejected", None
+        if charging_profile is not None and self._smart.supported:
+            if (not self._smart.acceptable_for_remote_start(charging_profile)
+                    and not self._faults.active("remote-start-profile-not-checked")):
+                return "Rejected", None
+        else:
+            charging_profile = None
         if connector_id == 0 and not self._faults.active("accept-remote-start-connector-zero"):
             return "Rejected", None
+        parent = self._auth.known_parent(id_tag)
         if connector_id in (None, 0):
-            c = next((c for c in self._connectors if self.free_for_start(c)), None)
+            c = next((c for c in self._connectors if self.free_for_start(c, id_tag, parent)), None)
             if c is None:
                 return "Rejected", None
         else:
             c = self._connectors.get(connector_id)
             if c is None:
                 return "Rejected", None
-            if not self.free_for_start(c) and not self._faults.active("accept-remote-start-busy"):
+            reservation = self._reservations.on(c.id)
+            maybe = reservation is not None and reservation.parent_id_tag and self._startable(c)
+            if (not self.free_for_start(c, id_tag, parent) and not maybe
+                    and not self._faults.active("accept-remote-start-busy")):
                 return "Rejected", None
         if self._tx.on(c.id) is not None:       # accepted by a fault: nothing can happen
             return "Accepted", None
         self._flows.add(c.id)
-        return "Accepted", lambda: self._spawn(self._remote_flow(c, id_tag), f"remote-start-{c.id}")
+        return "Accepted", lambda: self._spawn(self._remote_flow(c, id_tag, charging_profile), f"remote-start-{c.id}")
 
-    async def _remote_flow(self, c, id_tag: str) -> None:
+    async def _remote_flow(self, c, id_tag: str, charging_profile: dict | None = None) -> None:
         try:
-            parent = None
+            parent = self._auth.known_parent(id_tag)
             if (self._config.get_bool("AuthorizeRemoteTxRequests", True)
                     and not self._faults.active("skip-authorize-remote")):
                 result = await self._auth.authorize(id_tag)
-                if not result.accepted:
+                if not result.accepted and not self._faults.active("starts-on-invalid-id"):
                     LOG.info("remote start: idTag %s not accepted (%s)", id_tag, result.status)
                     return
                 parent = result.parent_id_tag
         finally:
             self._flows.discard(c.id)
-        if self.free_for_start(c):
-            self._authorized(c, id_tag, parent)
+        if self.free_for_start(c, id_tag, parent):
+            self._authorized(c, id_tag, parent, self._claim(c, id_tag, parent), charging_profile)
 
     def remote_stop(self, transaction_id: int):
         tx = self._tx.by_transaction_id(transaction_id)
@@ -339,7 +398,9 @@ class Sessions:
             return ("Unlocked" if self._faults.active("unlock-unknown-connector-unlocked") else "NotSupported"), None
         if c.fixed_cable:
             return ("Unlocked" if self._faults.active("unlock-fixed-cable-unlocked") else "NotSupported"), None
-        if c.fault == "ConnectorLockFailure":
+        if c.fault == "ConnectorLockFailure" and not self._faults.active("unlock-ignores-lock-failure"):
+            return "UnlockFailed", None
+        if self._faults.active("unlock-always-fails"):
             return "UnlockFailed", None
         tx = self._tx.on(c.id)
         if tx is None or self._faults.active("unlock-keeps-transaction"):
@@ -362,6 +423,7 @@ class Sessions:
         self._flows.clear()
         for cid in list(self.pending):
             self._lapse(self._connectors.get(cid))
+        self._reservations.clear()
         for unit in self._connectors.all_with_unit():
             if unit.fault:
                 self.raise_fault(unit.id, None, False)

@@ -26,7 +26,7 @@ import ssl
 from ocpp.v16 import call
 from websockets.asyncio.client import connect
 
-from . import clock
+from . import remote_trigger
 from .charge_point import SimChargePoint
 from .control import ControlServer
 from .device import Device
@@ -62,6 +62,7 @@ class Station:
         self._powered_off = False
         self._down = asyncio.Event()
         self._hb_changed = asyncio.Event()
+        self._boot_now = asyncio.Event()
         self._station_tasks: set[asyncio.Task] = set()
 
     # -- main ----------------------------------------------------------------------------------------------
@@ -70,7 +71,8 @@ class Station:
         port = await control.start(self.control_port)
         print(f"CONTROL 127.0.0.1:{port}", flush=True)
         while not self._powered_off:
-            self.device = Device(self.settings, StateStore(self.state_path), self.faults)
+            self.device = Device(self.settings, StateStore(self.state_path), self.faults,
+                                 reboot=lambda: self.request_reset("Soft"))
             await self._powered_run()
         self._down.set()
         await asyncio.Event().wait()          # powered off: the control channel still answers
@@ -103,6 +105,7 @@ class Station:
                     await self._sleep(delay)
                     continue
                 failures = 0
+                self._wake.clear()
                 await self._session(device, ws)
                 if self._reconnect_now or self._reboot or self._powered_off or not self._network_up:
                     self._reconnect_now = False
@@ -128,6 +131,8 @@ class Station:
         headers = {}
         if self.settings.security_profile in (1, 2):
             password = device.config.get("AuthorizationKey") or self.settings.password
+            if self.faults.active("authorization-key-not-applied"):
+                password = self.settings.password
             if password:
                 token = base64.b64encode(f"{self.settings.charge_point_id}:{password}".encode()).decode()
                 headers["Authorization"] = "Basic " + token
@@ -169,6 +174,7 @@ class Station:
                 return
             device.link.set_accepted(True)
             device.reporter.report_all(device.connectors.all_with_unit())
+            device.firmware.after_boot()
         else:                               # reconnect: the queued transaction messages first
             device.link.set_accepted(True)
             device.transactions.queue.pump()
@@ -199,7 +205,11 @@ class Station:
             wait = answer.interval if answer.interval and answer.interval > 0 else BOOT_RETRY_DEFAULT_S
             if self.faults.active("boot-ignores-interval"):
                 wait = 0.05
-            await asyncio.sleep(wait)
+            self._boot_now.clear()
+            try:                                   # TriggerMessage(BootNotification) cuts the wait short
+                await asyncio.wait_for(self._boot_now.wait(), wait)
+            except asyncio.TimeoutError:
+                pass
 
     async def _heartbeat_loop(self, device) -> None:
         loop = asyncio.get_running_loop()
@@ -266,35 +276,13 @@ class Station:
             await device.link.drain(self.settings.response_timeout)
 
     def trigger(self, requested: str, connector_id: int | None):
-        device = self.device
-        if connector_id is not None and connector_id != 0 and device.connectors.get(connector_id) is None:
-            return "Rejected", None
-        link = device.link
+        """TriggerMessage: (status, what to send after the answer); see remote_trigger."""
         if requested == "BootNotification":
+            if not self._boot_accepted:            # Pending: the boot loop sends it now
+                return "Accepted", self._boot_now.set
+            device = self.device
             return "Accepted", lambda: self._spawn(self._triggered_boot(device), "trigger-boot")
-        if requested == "Heartbeat":
-            return "Accepted", lambda: link.post(call.Heartbeat())
-        if requested == "StatusNotification":
-            units = device.connectors.all_with_unit() if connector_id is None else \
-                [device.connectors.unit if connector_id == 0 else device.connectors.get(connector_id)]
-            return "Accepted", lambda: [device.reporter.trigger(u) for u in units]
-        if requested == "MeterValues":
-            ids = [c.id for c in device.connectors] if not connector_id else [connector_id]
-
-            def send() -> None:
-                measurands = device.config.get_list("MeterValuesSampledData")
-                for cid in ids:
-                    tx = device.transactions.on(cid)
-                    link.post(call.MeterValues(
-                        connector_id=cid, transaction_id=tx.transaction_id if tx else None,
-                        meter_value=[{"timestamp": clock.iso(), "sampled_value": device.meters[cid].sample(
-                            measurands, "Trigger", tx.start_wh if tx else None)}]))
-            return "Accepted", send
-        if requested == "DiagnosticsStatusNotification":
-            return "Accepted", lambda: link.post(call.DiagnosticsStatusNotification(status="Idle"))
-        if requested == "FirmwareStatusNotification":
-            return "Accepted", lambda: link.post(call.FirmwareStatusNotification(status="Idle"))
-        return "NotImplemented", None
+        return remote_trigger.trigger(self.device, requested, connector_id)
 
     async def _triggered_boot(self, device) -> None:
         s = self.settings

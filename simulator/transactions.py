@@ -194,6 +194,7 @@ class Transactions:
         self._samplers: dict[int, asyncio.Task] = {}
         self._aligned_task: asyncio.Task | None = None
         self.on_start_answer = None                 # (tx, status) -> None, set by sessions
+        self.before_sample = None                   # () -> None: smart charging sets the meters' limits
         self.queue = TransactionQueue(config, store, link, faults, self._resolve_id, self._handle_result)
         for raw in store.data.get("transactions") or []:
             tx = Transaction(**raw)
@@ -300,6 +301,8 @@ class Transactions:
     # -- meter values --------------------------------------------------------------------------------------
     def send_meter_values(self, tx: Transaction, measurands: list[str], context: str,
                           timestamp: str | None = None) -> None:
+        if self.before_sample is not None:
+            self.before_sample()
         meter = self._meters[tx.connector_id]
         stamp = timestamp or clock.iso()
         payload = {"connector_id": tx.connector_id,

@@ -22,10 +22,16 @@ async def test_boot_accepted_reports_all_connectors_then_heartbeats(csms, make_s
     assert sorted(seen) == [0, 1, 2]
     assert all(p["status"] == "Available" and p["errorCode"] == "NoError" for p in seen.values())
     first = await csms.expect("Heartbeat", timeout=3)
-    second = await csms.expect("Heartbeat", timeout=3)
-    assert 0.8 <= second.t - first.t <= 1.3
+    assert 0.8 <= first.t - boot.t <= 1.4                       # every HeartbeatInterval (1 s) from the boot
     got = await csms.call("GetConfiguration", {"key": ["HeartbeatInterval"]})
     assert got.payload["configurationKey"][0]["value"] == "1"
+
+
+async def test_security_profile_0_sends_no_authorization(csms, make_sim, bench):
+    sim = make_sim(csms, bench.pics(**{"test_setup/security_profile": 0}))
+    await sim.start()
+    assert (await csms.next_connection()).authorization is None
+    await csms.expect("BootNotification")
 
 
 async def test_boot_rejected_is_retried_after_the_interval(csms, make_sim):
@@ -45,7 +51,7 @@ async def test_boot_rejected_is_retried_after_the_interval(csms, make_sim):
 async def test_boot_pending_accepts_configuration_and_sends_nothing_else(csms, make_sim):
     answers = iter(["Pending", "Accepted"])
     csms.replies["BootNotification"] = lambda p: {"status": next(answers), "currentTime": "2026-01-01T00:00:00Z",
-                                                  "interval": 2}
+                                                  "interval": 1}
     sim = make_sim(csms)
     await sim.start()
     first = await csms.expect("BootNotification")
@@ -54,9 +60,22 @@ async def test_boot_pending_accepts_configuration_and_sends_nothing_else(csms, m
     changed = await csms.call("ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": "10"})
     assert changed.payload == {"status": "Accepted"}
     second = await csms.expect("BootNotification", timeout=5)
-    assert second.t - first.t >= 1.95
+    assert second.t - first.t >= 0.95
     assert [m.action for m in csms.history[:2]] == ["BootNotification", "BootNotification"]
     await csms.expect("StatusNotification", connectorId=1, status="Available")
+
+
+async def test_trigger_message_boot_notification_while_pending(csms, make_sim):
+    answers = iter(["Pending", "Accepted"])
+    csms.replies["BootNotification"] = lambda p: {"status": next(answers, "Accepted"),
+                                                  "currentTime": "2026-01-01T00:00:00Z", "interval": 30}
+    sim = make_sim(csms)
+    await sim.start()
+    await csms.expect("BootNotification")
+    answer = await csms.call("TriggerMessage", {"requestedMessage": "BootNotification"})
+    assert answer.payload == {"status": "Accepted"}
+    await csms.expect("BootNotification", timeout=2)
+    await csms.expect("StatusNotification", connectorId=0, status="Available")
 
 
 async def test_fault_boot_ignores_interval(csms, make_sim):
@@ -84,9 +103,8 @@ async def test_fault_no_status_connector_zero_and_heartbeat_wrong_interval(csms,
     csms.heartbeat_interval = 1
     sim = make_sim(csms, faults=["no-status-connector-zero", "heartbeat-wrong-interval"])
     await sim.start()
-    boot = await csms.expect("BootNotification")
-    first = await csms.expect("Heartbeat", timeout=4)
-    assert first.t - boot.t >= 1.8
+    await csms.expect("BootNotification")
+    await csms.expect_none("Heartbeat", within=1.4)               # due after 1 s; comes after 2 s
     connectors = sorted(m.payload["connectorId"] for m in csms.history if m.action == "StatusNotification")
     assert connectors == [1, 2]
 

@@ -33,6 +33,8 @@ action = st.one_of(
     st.tuples(st.just("config"), st.sampled_from(["StopTransactionOnEVSideDisconnect", "StopTransactionOnInvalidId"]),
               st.booleans()),
     st.tuples(st.just("baseline")),
+    st.tuples(st.just("reserve"), connector, tag, st.integers(min_value=1, max_value=3)),
+    st.tuples(st.just("cancel"), st.integers(min_value=1, max_value=3)),
 )
 
 
@@ -78,6 +80,11 @@ async def run(pics: dict, store_path, steps) -> None:
                     device.config.set(step[1], "true" if step[2] else "false")
                 elif kind == "baseline":
                     sessions.baseline()
+                elif kind == "reserve":
+                    device.reservations.reserve(step[1], "2099-01-01T00:00:00Z", step[2], step[3], None,
+                                                is_free=sessions.idle)
+                elif kind == "cancel":
+                    device.reservations.cancel(step[1])
             except ActionError:
                 pass                                  # e.g. the CP side of a fixed cable, connector 0
             flows = list(sessions._flow_tasks)
@@ -90,9 +97,11 @@ async def run(pics: dict, store_path, steps) -> None:
                     assert base in TRANSACTION_STATUSES, (step, c.snapshot())
                 else:
                     assert base not in TRANSACTION_STATUSES, (step, c.snapshot())
-                    if not c.occupied and c.id not in sessions.pending:
+                    reserved = device.reservations.on(c.id) is not None
+                    assert (base == "Reserved") == reserved, (step, c.snapshot())
+                    if not c.occupied and c.id not in sessions.pending and not reserved:
                         assert base == "Available", (step, c.snapshot())
-                    if c.occupied:
+                    if c.occupied and not reserved:
                         assert base in ("Preparing", "Finishing"), (step, c.snapshot())
                 assert c.status.value == ("Faulted" if c.fault else "Unavailable" if not c.operative else base)
     finally:

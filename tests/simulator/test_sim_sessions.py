@@ -44,15 +44,6 @@ async def test_connection_timeout_returns_to_available(csms, make_sim, bench):
     assert not [m for m in csms.history if m.action == "StartTransaction"]
 
 
-async def test_fault_ignores_connection_timeout(csms, make_sim, bench):
-    sim = make_sim(csms, faults=["ignores-connection-timeout"])
-    await bench.booted(csms, sim)
-    await csms.call("ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "1"})
-    await sim.ok("present_id_tag", id_tag="TAG-C", connector=1)
-    await csms.expect("StatusNotification", connectorId=1, status="Preparing")
-    await csms.expect_none("StatusNotification", within=1.6, connectorId=1, status="Available")
-
-
 async def test_remote_start_cable_first_authorizes_then_remote_stop(csms, make_sim, bench):
     sim = make_sim(csms)
     await bench.booted(csms, sim)
@@ -162,32 +153,23 @@ async def test_sampled_meter_values_and_stop_transaction_data(csms, make_sim, be
                        ("StopTxnSampledData", "Energy.Active.Import.Register")):
         assert (await csms.call("ChangeConfiguration", {"key": key, "value": value})).payload["status"] == "Accepted"
     tx_id = await bench.charging(csms, sim, 1, "TAG-M")
+    start = next(m for m in csms.history if m.action == "StartTransaction")
     first = await csms.expect("MeterValues", timeout=3)
-    second = await csms.expect("MeterValues", timeout=3)
-    assert 0.8 <= second.t - first.t <= 1.3
+    assert 0.8 <= first.t - start.t <= 1.4
     assert first.payload["transactionId"] == tx_id and first.payload["connectorId"] == 1
-    values = {v["measurand"]: v for v in second.payload["meterValue"][0]["sampledValue"]}
+    values = {v["measurand"]: v for v in first.payload["meterValue"][0]["sampledValue"]}
     assert set(values) == {"Energy.Active.Import.Register", "SoC", "Voltage", "Current.Import"}
     assert all(v["context"] == "Sample.Periodic" for v in values.values())
     assert values["SoC"]["location"] == "EV" and values["SoC"]["unit"] == "Percent"
     assert values["Energy.Active.Import.Register"]["unit"] == "Wh"
     assert [v.get("location") for k, v in values.items() if k != "SoC"] == [None, None, None]
-    e1 = float(first.payload["meterValue"][0]["sampledValue"][0]["value"])
-    e2 = float(values["Energy.Active.Import.Register"]["value"])
-    assert e2 > e1
+    energy = float(values["Energy.Active.Import.Register"]["value"])
+    assert energy > start.payload["meterStart"]                   # 11 kW for about a second: about 3 Wh
     await csms.call("RemoteStopTransaction", {"transactionId": tx_id})
     stop = await csms.expect("StopTransaction")
+    assert stop.payload["meterStop"] >= int(energy)
     contexts = [mv["sampledValue"][0]["context"] for mv in stop.payload["transactionData"]]
     assert contexts == ["Transaction.Begin", "Transaction.End"]
-
-
-async def test_fault_meter_values_wrong_context(csms, make_sim, bench):
-    sim = make_sim(csms, faults=["meter-values-wrong-context"])
-    await bench.booted(csms, sim)
-    await csms.call("ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": "1"})
-    await bench.charging(csms, sim, 1, "TAG-M")
-    mv = await csms.expect("MeterValues", timeout=3)
-    assert mv.payload["meterValue"][0]["sampledValue"][0]["context"] == "Sample.Clock"
 
 
 async def test_control_channel_errors(csms, make_sim, bench):

@@ -15,21 +15,37 @@ async def test_clock_aligned_meter_values(csms, make_sim, bench):
     await csms.call("ChangeConfiguration", {"key": "ClockAlignedDataInterval", "value": "1"})
     await bench.charging(csms, sim, 1, "TAG-CLK")
     first = await csms.expect("MeterValues", timeout=3)
-    second = await csms.expect("MeterValues", timeout=3)
-    stamps = [m.payload["meterValue"][0]["timestamp"] for m in (first, second)]
-    assert all(s.endswith(".000Z") for s in stamps) and stamps[0] != stamps[1]
-    values = second.payload["meterValue"][0]["sampledValue"]
+    assert first.payload["meterValue"][0]["timestamp"].endswith(".000Z")
+    values = first.payload["meterValue"][0]["sampledValue"]
     assert [v["context"] for v in values] == ["Sample.Clock", "Sample.Clock"]
     assert [v["measurand"] for v in values] == ["Energy.Active.Import.Register", "Power.Active.Import"]
 
 
-async def test_fault_clock_aligned_not_aligned(csms, make_sim, bench):
-    sim = make_sim(csms, faults=["clock-aligned-not-aligned"])
+async def test_timer_faults(csms, make_sim, bench):
+    """ignores-connection-timeout, meter-values-wrong-context, clock-aligned-not-aligned, in one run."""
+    sim = make_sim(csms, faults=["ignores-connection-timeout", "meter-values-wrong-context",
+                                 "clock-aligned-not-aligned"])
     await bench.booted(csms, sim)
-    await csms.call("ChangeConfiguration", {"key": "ClockAlignedDataInterval", "value": "1"})
+    for key, value in (("ConnectionTimeOut", "1"), ("MeterValueSampleInterval", "1"),
+                       ("MeterValuesSampledData", "Voltage"), ("ClockAlignedDataInterval", "1")):
+        assert (await csms.call("ChangeConfiguration", {"key": key, "value": value})).payload["status"] == "Accepted"
     await bench.charging(csms, sim, 1, "TAG-CLK")
-    mv = await csms.expect("MeterValues", timeout=3)
-    assert not mv.payload["meterValue"][0]["timestamp"].endswith(".000Z")
+    await sim.ok("present_id_tag", id_tag="TAG-WAIT", connector=2)
+    preparing = await csms.expect("StatusNotification", connectorId=2, status="Preparing")
+    sampled = aligned = None
+    while sampled is None or aligned is None:
+        mv = await csms.expect("MeterValues", timeout=3)
+        value = mv.payload["meterValue"][0]["sampledValue"][0]
+        if value["measurand"] == "Voltage":
+            sampled = mv
+            assert value["context"] == "Sample.Clock"                         # should be Sample.Periodic
+        else:
+            aligned = mv
+            assert not mv.payload["meterValue"][0]["timestamp"].endswith(".000Z")
+    waited = asyncio.get_running_loop().time() - preparing.t
+    await csms.expect_none("StatusNotification", within=max(0.0, 1.4 - waited), connectorId=2, status="Available")
+    assert not [m for m in csms.history if m.action == "StatusNotification"
+                and m.payload["connectorId"] == 2 and m.payload["status"] == "Available"][1:]
 
 
 async def test_transaction_message_is_retried_after_a_callerror(csms, make_sim, bench):
@@ -87,7 +103,7 @@ async def test_fault_ignores_stop_on_invalid_id(csms, make_sim, bench):
     await sim.ok("plug_in", connector=1)
     await sim.ok("present_id_tag", id_tag="TAG-INV", connector=1)
     await csms.expect("StartTransaction")
-    await csms.expect_none("StopTransaction", within=0.7)
+    await csms.expect_none("StopTransaction", within=0.5)
 
 
 async def test_faults_no_offline_queue_and_stops_on_connection_loss(csms, make_sim, bench):
