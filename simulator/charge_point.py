@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Callable
 
 from ocpp.exceptions import NotImplementedError as OCPPNotImplemented
@@ -24,6 +25,19 @@ from ocpp.v16.enums import Action
 
 LOG = logging.getLogger("simulator.charge_point")
 
+
+
+#: asyncio timers wake up to a millisecond late (the selector's timeout is rounded up); the last stretch of
+#: a response delay is spent yielding instead, so ``--reply-delay-ms`` delays by what it says.
+_SPIN_S = 0.003
+
+
+async def precise_delay(seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    if seconds > _SPIN_S:
+        await asyncio.sleep(seconds - _SPIN_S)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0)
 
 class SimChargePoint(ChargePoint):
     def __init__(self, device, station, connection, reply_delay_s: float = 0.0) -> None:
@@ -58,7 +72,7 @@ class SimChargePoint(ChargePoint):
 
     async def _send(self, message):
         if self._reply_delay_s > 0 and message.lstrip().startswith("[3"):
-            await asyncio.sleep(self._reply_delay_s)
+            await precise_delay(self._reply_delay_s)
         await super()._send(message)
 
     @property
