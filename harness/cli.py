@@ -63,6 +63,7 @@ def command_run(args: argparse.Namespace) -> int:
         "--timeout", str(args.case_timeout),
         "-rfEs",
     ]
+    pytest_args += ["--csms-host", args.csms_host, "--csms-port", str(args.csms_port)]
     if args.dut_config:
         pytest_args += ["--dut-config", args.dut_config]
     if args.dut == "manual":
@@ -142,6 +143,9 @@ def parser() -> argparse.ArgumentParser:
                      help="sim: the reference charge point (default); command: your bench's commands; "
                           "manual: a person at the charger")
     run.add_argument("--dut-config", help="bench commands (command) or prompt answers (manual), YAML")
+    run.add_argument("--csms-host", default="127.0.0.1",
+                     help="address the mock Central System listens on (0.0.0.0 for a charger on the network)")
+    run.add_argument("--csms-port", type=int, default=0, help="its port (default: any free port)")
     run.add_argument("-k", help="select test cases by OCTT id, block or title words (pytest -k syntax)")
     run.add_argument("--report-dir", default="reports", help="where the run directory is written")
     run.add_argument("--run-id", help="name of the run directory")

@@ -23,6 +23,8 @@ from harness.testcase import CaseInfo
 from harness.verdicts import HarnessError, Verdict
 
 SESSION_TRACE = "_session"
+#: A person needs time to point a real charger at the harness and switch it on.
+MANUAL_FIRST_CONNECTION_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,8 @@ class HarnessSession:
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
         self.adapter = await self._start_adapter()
         self.dut = DeviceControl(plugin_manager(self.adapter), self.trace)
-        await self.station.wait_booted(float(setup.timeouts.long_operation))
+        first = MANUAL_FIRST_CONNECTION_S if self.options.dut == "manual" else float(setup.timeouts.long_operation)
+        await self.station.wait_booted(first)
         await reach_session_baseline(self.station)
 
     async def _start_adapter(self) -> Any:
