@@ -52,6 +52,21 @@ async def authorized(cs: Station, dut: DeviceControl, setup: Any, *, connector: 
     )
 
 
+async def remote_start_awaiting_cable(cs: Station, setup: Any, *, connector: int | None = None,
+                                     id_tag: str | None = None) -> Received:
+    """RemoteStartTransaction before any cable (TC_011_x, TC_024): Accepted, then Authorize when
+    AuthorizeRemoteTxRequests is true, and Preparing, those two in either order. Returns the Preparing."""
+    connector = setup.connector_id if connector is None else connector
+    id_tag = setup.id_tags.valid if id_tag is None else id_tag
+    remote_auth = is_true(await cs.configuration("AuthorizeRemoteTxRequests"))
+    response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
+    cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
+    preparing = cs.message("StatusNotification", connectorId=connector, status="Preparing")
+    if remote_auth:
+        return (await cs.expect_all(cs.message("Authorize", idTag=id_tag), preparing))[1]
+    return await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
+
+
 def is_true(value: str | None) -> bool:
     """Configuration values are strings; booleans are spelled "true"/"false" in any case."""
     return (value or "").strip().lower() == "true"

@@ -199,3 +199,10 @@ def require_local_stop(cs: Station, stop: Received) -> None:
     """StopTransaction reason is Local or omitted (an omitted reason means Local, OCPP 1.6 §4.10)."""
     reason = stop.payload.get("reason")
     cs.require(reason in (None, "Local"), f"StopTransaction reason is {reason}, expected Local or omitted")
+
+
+async def cache_cleared(cs: Station, pics: Any) -> None:
+    """ClearCache → Accepted where the charger has a cache (C-04), so an idTag is unknown to it."""
+    if pics.feature("C-04"):
+        cleared = await cs.call("ClearCache")
+        cs.require(cleared["status"] == "Accepted", f"ClearCache answered {cleared['status']}")

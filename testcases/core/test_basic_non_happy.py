@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.testcase import all_of, needs_answer, needs_feature, needs_hardware, testcase
 from testcases.core._offline_states import authorize_remote_tx_requests_settable, expect_no_transaction, make_true
-from testcases.states import is_true
+from testcases.states import remote_start_awaiting_cable
 
 #: The plan's MinimumStatusDuration for TC_023_4 (set where the charger implements it, C-05).
 MINIMUM_STATUS_DURATION_S = 10
@@ -69,15 +69,8 @@ async def test_start_charging_session_lock_failure(cs, dut, setup, pics):
     there (on the reference charge point, its control channel's ``fault`` action; it has no half-inserted
     plug), which is what the charger's lock detects when the plug goes in but the lock cannot close. Applies
     to a detachable cable (HFS-1) with a mechanized lock on the charge point side (AQ-9)."""
-    connector, id_tag = setup.connector_id, setup.id_tags.valid
-    remote_auth = is_true(await cs.configuration("AuthorizeRemoteTxRequests"))
-    response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
-    cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
-    preparing = cs.message("StatusNotification", connectorId=connector, status="Preparing")
-    if remote_auth:
-        await cs.expect_all(cs.message("Authorize", idTag=id_tag), preparing)
-    else:
-        await cs.expect_all(preparing)
+    connector = setup.connector_id
+    await remote_start_awaiting_cable(cs, setup)
     await dut.fault(connector, "ConnectorLockFailure", True)
     await cs.expect("StatusNotification", connectorId=connector, status="Faulted", errorCode="ConnectorLockFailure")
     await expect_no_transaction(cs)

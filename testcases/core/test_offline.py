@@ -10,8 +10,9 @@ the status of a connector whose status changed while offline (§4.9).
 from __future__ import annotations
 
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import expect_stop, no_message
+from testcases.checks import expect_stop, no_message, stop_remotely
 from testcases.core._offline_states import (
+    cache_cleared,
     central_system_unreachable,
     id_tag_known_locally,
     offline_authorization_configured,
@@ -97,9 +98,7 @@ async def test_offline_start_invalid_id_tag_keep(cs, dut, setup, pics):
     await cs.configure("StopTransactionOnInvalidId", "false")
     if pics.feature("C-03"):
         await cs.configure("MaxEnergyOnInvalidId", "0")
-    if pics.feature("C-04"):
-        cleared = await cs.call("ClearCache")
-        cs.require(cleared["status"] == "Accepted", f"ClearCache answered {cleared['status']}")
+    await cache_cleared(cs, pics)
     async with central_system_unreachable(cs, setup, meanwhile="StartTransaction") as outage:
         await dut.plug_in(connector)
         await dut.present_id_tag(id_tag, connector)
@@ -110,12 +109,7 @@ async def test_offline_start_invalid_id_tag_keep(cs, dut, setup, pics):
     await cs.expect("StatusNotification", connectorId=connector, status="SuspendedEVSE")
     await cs.expect_no("StopTransaction", within=cs.message_timeout)
     no_message(cs, "StopTransaction")
-    response = await cs.call("RemoteStopTransaction", transactionId=transaction)
-    cs.require(response["status"] == "Accepted", f"RemoteStopTransaction answered {response['status']}")
-    await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    await stop_remotely(cs, transaction, connector)
 
 
 @testcase("TC_037_3_CS", "Offline Start Transaction – Invalid IdTag – StopTransactionOnInvalidId=true",
@@ -134,19 +128,14 @@ async def test_offline_start_invalid_id_tag_stop(cs, dut, setup, pics):
     connector, id_tag = setup.connector_id, setup.id_tags.invalid
     await offline_authorization_configured(cs, pics)
     await cs.configure("StopTransactionOnInvalidId", "true")
-    if pics.feature("C-04"):
-        cleared = await cs.call("ClearCache")
-        cs.require(cleared["status"] == "Accepted", f"ClearCache answered {cleared['status']}")
+    await cache_cleared(cs, pics)
     async with central_system_unreachable(cs, setup, meanwhile="StartTransaction") as outage:
         await dut.plug_in(connector)
         await dut.present_id_tag(id_tag, connector)
     start = await cs.expect("StartTransaction", connectorId=connector, idTag=id_tag)
     cs.require(start.reply["idTagInfo"]["status"] == "Invalid", "the harness did not answer StartTransaction Invalid")
     require_offline(cs, outage, start, "start the transaction")
-    stop, _ = await cs.expect_all(
-        cs.message("StopTransaction", transactionId=transaction_id(start)),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
-    )
+    stop = await expect_stop(cs, transaction_id(start), connector)
     cs.require(stop.payload.get("reason") == "DeAuthorized",
                f"StopTransaction reason is {stop.payload.get('reason', 'absent (Local)')}, expected DeAuthorized")
     await dut.present_id_tag(id_tag, connector)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harness.testcase import testcase
 from testcases.checks import no_message, stop_remotely
-from testcases.states import charging, is_true, transaction_id
+from testcases.states import charging, is_true, remote_start_awaiting_cable, transaction_id
 
 
 @testcase("TC_010_CS", "Remote Start Charging Session – Cable Plugged in First", block="core")
@@ -29,14 +29,7 @@ async def test_remote_start_cable_plugged_in_first(cs, dut, setup):
 async def test_remote_start_first(cs, dut, setup):
     """RemoteStartTransaction Accepted, [Authorize], Preparing; then plug in: StartTransaction, Charging."""
     connector, id_tag = setup.connector_id, setup.id_tags.valid
-    remote_auth = is_true(await cs.configuration("AuthorizeRemoteTxRequests"))
-    response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
-    cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
-    preparing = cs.message("StatusNotification", connectorId=connector, status="Preparing")
-    if remote_auth:
-        await cs.expect_all(cs.message("Authorize", idTag=id_tag), preparing)
-    else:
-        await cs.expect_all(preparing)
+    await remote_start_awaiting_cable(cs, setup)
     await dut.plug_in(connector)
     await cs.expect_all(
         cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
@@ -48,18 +41,12 @@ async def test_remote_start_first(cs, dut, setup):
 async def test_remote_start_time_out(cs, dut, setup):
     """RemoteStartTransaction Accepted, Preparing, nobody plugs in: Available after ConnectionTimeOut and no
     StartTransaction."""
-    connector, id_tag = setup.connector_id, setup.id_tags.valid
-    timeout = setup.intervals.connection_timeout
+    connector, timeout = setup.connector_id, setup.intervals.connection_timeout
     await cs.configure("ConnectionTimeOut", str(timeout))
-    remote_auth = is_true(await cs.configuration("AuthorizeRemoteTxRequests"))
-    response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
-    cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
-    preparing = cs.message("StatusNotification", connectorId=connector, status="Preparing")
-    found = await (cs.expect_all(cs.message("Authorize", idTag=id_tag), preparing) if remote_auth
-                   else cs.expect_all(preparing))
+    preparing = await remote_start_awaiting_cable(cs, setup)
     available = await cs.expect("StatusNotification", connectorId=connector, status="Available",
                                 timeout=timeout + cs.message_timeout)
-    waited = (available.t_ns - found[-1].t_ns) / 1e9
+    waited = (available.t_ns - preparing.t_ns) / 1e9
     cs.require(waited >= timeout - 1.0,
                f"Available {waited:.3f} s after Preparing, before the ConnectionTimeOut of {timeout} s ran out")
     no_message(cs, "StartTransaction")
