@@ -88,18 +88,15 @@ def command_run(args: argparse.Namespace) -> int:
         counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1
     summary = ", ".join(f"{n} {verdict.replace('_', ' ')}" for verdict, n in sorted(counts.items())) or "no case ran"
     print(f"\nocpp-harness: {summary}")
-    if paths is not None:
-        print(f"ocpp-harness: report: {paths}")
+    print(f"ocpp-harness: report: {paths}")
     return exit_code_of(results)
 
 
-def _render(run_path: Path) -> Path | None:
-    try:
-        from harness.report import write_report
-    except ImportError:
-        return None
-    written = write_report(run_path)
-    return getattr(written, "html", None) or run_path
+def _render(run_path: Path) -> Path:
+    """Write the run's report from its files; the path of certificate.html."""
+    from harness.report import write_report
+
+    return write_report(run_path).html
 
 
 def command_report(args: argparse.Namespace) -> int:
