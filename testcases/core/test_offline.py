@@ -29,6 +29,21 @@ OFFLINE_START = all_of(needs_feature("C-01"), needs_feature("C-07"))
 OFFLINE_START_UNKNOWN = all_of(OFFLINE_START, needs_feature("C-02"))
 
 
+
+async def offline_start_answered_invalid(cs, dut, setup, pics):
+    """TC_037_2/_3: with the cache cleared and the Central System unreachable, the driver plugs in and presents
+    an idTag the charger cannot know; after the reconnect its StartTransaction, timestamped within the outage,
+    is answered Invalid. Returns the StartTransaction."""
+    connector, id_tag = setup.connector_id, setup.id_tags.invalid
+    await cache_cleared(cs, pics)
+    async with central_system_unreachable(cs, setup, meanwhile="StartTransaction") as outage:
+        await dut.plug_in(connector)
+        await dut.present_id_tag(id_tag, connector)
+    start = await cs.expect("StartTransaction", connectorId=connector, idTag=id_tag)
+    cs.require(start.reply["idTagInfo"]["status"] == "Invalid", "the harness did not answer StartTransaction Invalid")
+    require_offline(cs, outage, start, "start the transaction")
+    return start
+
 @testcase("TC_036_CS", "Connection Loss During Transaction", block="core")
 async def test_connection_loss_during_transaction(cs, dut, setup, pics):
     """MeterValueSampleInterval=<configured>; GetConfiguration(MeterValuesSampledData); state Charging; the link
@@ -93,18 +108,12 @@ async def test_offline_start_invalid_id_tag_keep(cs, dut, setup, pics):
     energy stops at once and SuspendedEVSE is the one expected outcome. Applies with C-02: the plan's way [I]
     to start offline with an idTag the Central System will call Invalid (the cache is cleared, C-04, so the
     idTag is unknown). The transaction ends with RemoteStopTransaction, which any charge point supports."""
-    connector, id_tag = setup.connector_id, setup.id_tags.invalid
+    connector = setup.connector_id
     await offline_authorization_configured(cs, pics)
     await cs.configure("StopTransactionOnInvalidId", "false")
     if pics.feature("C-03"):
         await cs.configure("MaxEnergyOnInvalidId", "0")
-    await cache_cleared(cs, pics)
-    async with central_system_unreachable(cs, setup, meanwhile="StartTransaction") as outage:
-        await dut.plug_in(connector)
-        await dut.present_id_tag(id_tag, connector)
-    start = await cs.expect("StartTransaction", connectorId=connector, idTag=id_tag)
-    cs.require(start.reply["idTagInfo"]["status"] == "Invalid", "the harness did not answer StartTransaction Invalid")
-    require_offline(cs, outage, start, "start the transaction")
+    start = await offline_start_answered_invalid(cs, dut, setup, pics)
     transaction = transaction_id(start)
     await cs.expect("StatusNotification", connectorId=connector, status="SuspendedEVSE")
     await cs.expect_no("StopTransaction", within=cs.message_timeout)
@@ -125,20 +134,14 @@ async def test_offline_start_invalid_id_tag_stop(cs, dut, setup, pics):
     possibility to lock the Charging Cable, it SHOULD keep the Charging Cable locked until the owner presents
     his identifier." So the cable stays in after the stop (Finishing); the driver presents the idTag (to
     unlock it) and unplugs, then Available follows, as in EVerest's flow. Applicability as TC_037_2."""
-    connector, id_tag = setup.connector_id, setup.id_tags.invalid
+    connector = setup.connector_id
     await offline_authorization_configured(cs, pics)
     await cs.configure("StopTransactionOnInvalidId", "true")
-    await cache_cleared(cs, pics)
-    async with central_system_unreachable(cs, setup, meanwhile="StartTransaction") as outage:
-        await dut.plug_in(connector)
-        await dut.present_id_tag(id_tag, connector)
-    start = await cs.expect("StartTransaction", connectorId=connector, idTag=id_tag)
-    cs.require(start.reply["idTagInfo"]["status"] == "Invalid", "the harness did not answer StartTransaction Invalid")
-    require_offline(cs, outage, start, "start the transaction")
+    start = await offline_start_answered_invalid(cs, dut, setup, pics)
     stop = await expect_stop(cs, transaction_id(start), connector)
     cs.require(stop.payload.get("reason") == "DeAuthorized",
                f"StopTransaction reason is {stop.payload.get('reason', 'absent (Local)')}, expected DeAuthorized")
-    await dut.present_id_tag(id_tag, connector)
+    await dut.present_id_tag(setup.id_tags.invalid, connector)
     await dut.unplug(connector)
     await cs.expect("StatusNotification", connectorId=connector, status="Available")
 

@@ -17,6 +17,20 @@ from testcases.core._sessions_states import (
 from testcases.states import charging, transaction_id
 
 
+
+async def ev_side_disconnect_stops(cs, dut, setup, pics, *, unlock: str) -> None:
+    """MinimumStatusDuration=0 (if implemented), StopTransactionOnEVSideDisconnect=true,
+    UnlockConnectorOnEVSideDisconnect=``unlock``; state Charging; unplug on the EV side: StopTransaction with
+    reason EVDisconnected and Finishing, in either order (TC_005_1, TC_005_2)."""
+    connector = setup.connector_id
+    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
+    await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "true")
+    await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", unlock)
+    transaction = transaction_id(await charging(cs, dut, setup, pics))
+    await dut.unplug(connector, side="ev")
+    stop = await expect_stop(cs, transaction, connector)
+    require_reason(cs, stop, "EVDisconnected")
+
 @testcase("TC_068_CS", "Stop transaction – IdTag in StopTransaction matches IdTag in StartTransaction", block="core",
           applies=all_of(needs_feature("C-07"), needs_feature("C-08")), features=("C-07", "C-08"))
 async def test_stop_transaction_id_tag_matches(cs, dut, setup, pics):
@@ -75,13 +89,7 @@ async def test_ev_side_disconnected_stop_and_unlock(cs, dut, setup, pics):
     reason EVDisconnected and Finishing in either order; then unplug at the charge point: Available.
     (SuspendedEV before the stop is allowed, not required: the CS page does not ask for it.)"""
     connector = setup.connector_id
-    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
-    await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "true")
-    await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "true")
-    transaction = transaction_id(await charging(cs, dut, setup, pics))
-    await dut.unplug(connector, side="ev")
-    stop = await expect_stop(cs, transaction, connector)
-    require_reason(cs, stop, "EVDisconnected")
+    await ev_side_disconnect_stops(cs, dut, setup, pics, unlock="true")
     await dut.unplug(connector, side="cp")
     await cs.expect("StatusNotification", connectorId=connector, status="Available")
 
@@ -103,13 +111,7 @@ async def test_ev_side_disconnected_stop_keep_locked(cs, dut, setup, pics):
     the specification (and TC_017_2) expects NotSupported there; Unlocked is expected for a detachable
     cable."""
     connector = setup.connector_id
-    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
-    await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "true")
-    await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "false")
-    transaction = transaction_id(await charging(cs, dut, setup, pics))
-    await dut.unplug(connector, side="ev")
-    stop = await expect_stop(cs, transaction, connector)
-    require_reason(cs, stop, "EVDisconnected")
+    await ev_side_disconnect_stops(cs, dut, setup, pics, unlock="false")
     fixed = fixed_cable(pics, connector)
     expected = "NotSupported" if fixed else "Unlocked"
     response = await cs.call("UnlockConnector", connectorId=connector)
