@@ -187,6 +187,7 @@ class Station:
                                         firmware_version=s.firmware_version,
                                         charge_point_serial_number=s.serial_number)
         while True:
+            self._boot_now.clear()                 # before sending: a trigger arriving from now on counts
             try:
                 answer = await device.link.call(request, before_accepted=True)
             except Offline:
@@ -205,7 +206,6 @@ class Station:
             wait = answer.interval if answer.interval and answer.interval > 0 else BOOT_RETRY_DEFAULT_S
             if self.faults.active("boot-ignores-interval"):
                 wait = 0.05
-            self._boot_now.clear()
             try:                                   # TriggerMessage(BootNotification) cuts the wait short
                 await asyncio.wait_for(self._boot_now.wait(), wait)
             except asyncio.TimeoutError:

@@ -240,7 +240,7 @@ async def test_expect_timeout_counts_down_across_unrelated_arrivals(charger, cen
     elapsed = time.monotonic() - began
     stop.set()
     await task
-    assert 0.3 <= elapsed < 0.6
+    assert 0.3 <= elapsed < 1.5                 # a restarted timeout would never end under the chatter
 
 
 async def test_expect_no(charger, central):
