@@ -63,7 +63,7 @@ def command_run(args: argparse.Namespace) -> int:
         "--timeout", str(args.case_timeout),
         "-rfEs",
     ]
-    pytest_args += ["--csms-host", args.csms_host, "--csms-port", str(args.csms_port)]
+    pytest_args += ["--csms-host", args.csms_host, "--csms-port", str(args.csms_port), "--pki-dir", args.pki_dir]
     if args.dut_config:
         pytest_args += ["--dut-config", args.dut_config]
     if args.dut == "manual":
@@ -143,6 +143,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--csms-host", default="127.0.0.1",
                      help="address the mock Central System listens on (0.0.0.0 for a charger on the network)")
     run.add_argument("--csms-port", type=int, default=0, help="its port (default: any free port)")
+    run.add_argument("--pki-dir", default=".harness-pki",
+                     help="security profiles 2 and 3: the test PKI (root to install on the charger, server "
+                          "certificate, trusted charge point CAs); created where missing, reused where present")
     run.add_argument("-k", help="select test cases by OCTT id, block or title words (pytest -k syntax)")
     run.add_argument("--report-dir", default="reports", help="where the run directory is written")
     run.add_argument("--run-id", help="name of the run directory")

@@ -41,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--csms-host", default="127.0.0.1", help="address the mock Central System listens on")
     group.addoption("--csms-port", type=int, default=0, help="port of the mock Central System (0: any free)")
     group.addoption("--report-dir", default="reports", help="where run directories are written")
+    group.addoption("--pki-dir", default=".harness-pki",
+                    help="test PKI for security profiles 2 and 3: created where missing, reused where present")
     group.addoption("--run-id", help="name of the run directory (default: time stamp and random suffix)")
     group.addoption("--sim-fault", action="append", default=[],
                     help="a named fault to inject into the reference charge point (repeatable)")
@@ -67,6 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         csms_port=config.getoption("csms_port"),
         report_dir=Path(config.getoption("report_dir")),
         run_id=config.getoption("run_id"),
+        pki_dir=Path(config.getoption("pki_dir")),
         sim_faults=tuple(config.getoption("sim_fault")),
         sim_reply_delay_ms=config.getoption("sim_reply_delay_ms"),
     )

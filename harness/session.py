@@ -17,6 +17,7 @@ from harness.csms.server import CentralSystem, Listener
 from harness.csms.station import Station
 from harness.csms.trace import Redactor, Trace, utc_now_iso
 from harness.dut.control import DeviceControl, plugin_manager
+from harness.pki import TestPki, default_server_names, server_key_type
 from harness.ocpp import PayloadValidator
 from harness.run_dir import RunDirectory
 from harness.testcase import CaseInfo
@@ -38,6 +39,7 @@ class SessionOptions:
     run_id: str | None = None
     sim_faults: tuple[str, ...] = ()
     sim_reply_delay_ms: int = 0
+    pki_dir: Path = Path(".harness-pki")
 
 
 def id_tag_table(id_tags: Any) -> IdTagTable:
@@ -76,6 +78,7 @@ class HarnessSession:
         self.central = CentralSystem(self.trace, {setup.charge_point_id: self.station},
                                      {setup.charge_point_id: setup.basic_auth_password})
         self.adapter: Any = None
+        self.pki: TestPki | None = None
         self.dut = DeviceControl(plugin_manager(), self.trace)
 
     @classmethod
@@ -98,10 +101,7 @@ class HarnessSession:
 
     async def start(self) -> None:
         setup = self.pics.test_setup
-        if setup.security_profile not in (0, 1):
-            raise HarnessError(f"security profile {setup.security_profile} (TLS) is not supported by this "
-                               "version of the harness yet")
-        await self.central.start(Listener(self.options.csms_host, self.options.csms_port, setup.security_profile))
+        await self.central.start(self._listener())
         self.trace.add("connection", event="listening",
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
         self.adapter = await self._start_adapter()
@@ -109,6 +109,17 @@ class HarnessSession:
         first = MANUAL_FIRST_CONNECTION_S if self.options.dut == "manual" else float(setup.timeouts.long_operation)
         await self.station.wait_booted(first)
         await reach_session_baseline(self.station)
+
+    def _listener(self) -> Listener:
+        """ws:// at security profiles 0 and 1; wss:// from the PKI directory at 2 and 3."""
+        host, port, profile = self.options.csms_host, self.options.csms_port, self.pics.test_setup.security_profile
+        if profile < 2:
+            return Listener(host, port, profile)
+        suites = self.pics.cipher_suites
+        self.pki = TestPki.ensure(self.options.pki_dir, default_server_names(host), server_key_type(suites))
+        context = self.pki.server_context(profile, suites)
+        self.run.write_run_info({"pki": {"directory": str(self.options.pki_dir), **self.pki.fingerprints()}})
+        return Listener(host, port, profile, context)
 
     async def _start_adapter(self) -> Any:
         if self.options.dut == "sim":
@@ -121,6 +132,9 @@ class HarnessSession:
                 log_file=self.run.path / "simulator.log",
                 faults=self.options.sim_faults,
                 reply_delay_ms=self.options.sim_reply_delay_ms,
+                ca_file=self.pki.root_certificate if self.pki else None,
+                client_certificate=self.pki.charge_point(self.pics.test_setup.charge_point_id)
+                if self.pki and self.pics.test_setup.security_profile == 3 else None,
             ))
             await adapter.start()
             return adapter
@@ -135,6 +149,12 @@ class HarnessSession:
         adapter = ManualAdapter.from_file(self.options.dut_config)
         print(f"\nPoint the charge point at {self.central.url}/{self.pics.test_setup.charge_point_id} "
               "(subprotocol ocpp1.6) and switch it on.", flush=True)
+        if self.pki is not None:
+            print(f"It must trust {self.pki.root_certificate.resolve()} (install it as "
+                  "CentralSystemRootCertificate).", flush=True)
+            if self.pics.test_setup.security_profile == 3:
+                print(f"Its ChargePointCertificate must chain to a CA in {self.pki.charge_point_ca.resolve()} "
+                      f"and have CN={self.pics.test_setup.charge_point_id}.", flush=True)
         return adapter
 
     async def stop(self) -> None:

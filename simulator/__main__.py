@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-file", help="state file (default: a temp file named after the charge point id)")
     parser.add_argument("--control-port", type=int, default=0, help="control channel port (default: any free)")
     parser.add_argument("--reply-delay-ms", type=int, default=0, help="delay every CALLRESULT by N ms")
-    parser.add_argument("--ca-file", help="CA bundle for wss:// URLs")
+    parser.add_argument("--ca-file", help="CA bundle for wss:// URLs (the installed CentralSystemRootCertificate)")
+    parser.add_argument("--cert-file", help="ChargePointCertificate (PEM chain) presented at security profile 3")
+    parser.add_argument("--key-file", help="the private key of --cert-file")
     parser.add_argument("--log-level", default="INFO", help="log level on stderr (default INFO)")
     parser.add_argument("--list-faults", action="store_true", help="print the fault table and exit")
     return parser
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--pics and --url are required")
     if not args.url.startswith(("ws://", "wss://")):
         parser.error("--url must start with ws:// or wss://")
+    if bool(args.cert_file) != bool(args.key_file):
+        parser.error("--cert-file and --key-file go together")
     if args.reply_delay_ms < 0:
         parser.error("--reply-delay-ms must be >= 0")
     try:
@@ -80,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
     station = Station(settings, args.url, faults, args.state_file or default_path(settings.charge_point_id),
                       reply_delay_s=args.reply_delay_ms / 1000.0, control_port=args.control_port,
-                      ca_file=args.ca_file)
+                      ca_file=args.ca_file,
+                      client_certificate=(args.cert_file, args.key_file) if args.cert_file else None)
     if list(faults):
         logging.getLogger("simulator").warning("faults injected: %s", ", ".join(faults))
     try:

@@ -43,7 +43,8 @@ BOOT_RETRY_DEFAULT_S = 30.0
 
 class Station:
     def __init__(self, settings, url: str, faults, state_path, reply_delay_s: float = 0.0,
-                 control_port: int = 0, ca_file: str | None = None) -> None:
+                 control_port: int = 0, ca_file: str | None = None,
+                 client_certificate: tuple[str, str] | None = None) -> None:
         self.settings = settings
         self.url = url.rstrip("/") + "/" + settings.charge_point_id
         self.faults = faults
@@ -51,6 +52,7 @@ class Station:
         self.reply_delay_s = reply_delay_s
         self.control_port = control_port
         self.ca_file = ca_file
+        self.client_certificate = client_certificate
         self.device: Device | None = None
         self.boot_status: str | None = None
         self._boot_accepted = False
@@ -139,7 +141,10 @@ class Station:
         ping = device.config.get_int("WebSocketPingInterval", 0)
         kwargs = {}
         if self.url.startswith("wss://"):
-            kwargs["ssl"] = ssl.create_default_context(cafile=self.ca_file)
+            context = ssl.create_default_context(cafile=self.ca_file)
+            if self.client_certificate and self.settings.security_profile == 3:
+                context.load_cert_chain(*self.client_certificate)
+            kwargs["ssl"] = context
         return await connect(self.url, subprotocols=["ocpp1.6"], additional_headers=headers,
                              ping_interval=ping or None, open_timeout=10, proxy=None, compression=None,
                              **kwargs)

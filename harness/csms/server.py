@@ -6,7 +6,14 @@ Admission rules, checked in ``process_request`` before the WebSocket handshake c
 2. The charge point must offer the ``ocpp1.6`` subprotocol; otherwise 400.
 3. At security profiles 1 and 2, ``Authorization: Basic base64(chargePointId:AuthorizationKey)`` is required:
    missing or wrong is refused with 401.
-4. While the harness simulates an outage (``accepting = False``), every attempt is refused with 503.
+4. At security profile 3 the TLS handshake has already required a certificate that chains to a trusted CA;
+   its subject CN must be the chargePointId of the path, otherwise 403 (whitepaper §3.1.2: the certificate
+   names the Charge Point).
+5. While the harness simulates an outage (``accepting = False``), every attempt is refused with 503.
+
+A TLS handshake that fails never reaches these rules (asyncio drops it silently); the listener's SNI callback
+traces every ClientHello, so a trace that shows ``tls client-hello`` without a following ``open`` says the
+charger began TLS and gave up (it did not trust the root, or it had no certificate at profile 3).
 
 The listener is described by a :class:`Listener` (security profile, TLS context) so that it can be
 restarted with another profile in the middle of a run (security profiles 2 and 3 use TLS contexts built by
@@ -30,6 +37,7 @@ from websockets.http11 import Request, Response
 
 from harness.csms.station import Station
 from harness.csms.trace import Trace
+from harness.pki import subject_common_name
 
 SUBPROTOCOL = "ocpp1.6"
 
@@ -97,6 +105,8 @@ class CentralSystem:
 
     async def start(self, listener: Listener) -> None:
         self.listener = listener
+        if listener.ssl_context is not None:
+            listener.ssl_context.sni_callback = self._client_hello
         self._server = await serve(
             self._handle,
             listener.host,
@@ -138,6 +148,10 @@ class CentralSystem:
         if SUBPROTOCOL not in offered:
             return self._refuse(HTTPStatus.BAD_REQUEST,
                                 f"the {SUBPROTOCOL} subprotocol is required; offered: {offered or 'none'}", path)
+        if self.listener.security_profile == 3:
+            problem = self._check_client_certificate(charge_point_id, connection.transport.get_extra_info("peercert"))
+            if problem:
+                return self._refuse(HTTPStatus.FORBIDDEN, problem, path)
         if self.listener.requires_basic_auth:
             problem = self._check_basic_auth(charge_point_id, request.headers.get("Authorization"))
             if problem:
@@ -157,6 +171,18 @@ class CentralSystem:
             return "Basic auth password does not match the configured AuthorizationKey"
         return None
 
+    @staticmethod
+    def _check_client_certificate(charge_point_id: str, certificate: dict | None) -> str | None:
+        if not certificate:
+            return "security profile 3 requires a client certificate; none was presented"
+        common_name = subject_common_name(certificate)
+        if common_name != charge_point_id:
+            return f"the client certificate's CN {common_name!r} is not the chargePointId {charge_point_id!r}"
+        return None
+
+    def _client_hello(self, tls: ssl.SSLObject, server_name: str | None, context: ssl.SSLContext) -> None:
+        self.trace.add("connection", event="tls-client-hello", detail={"server_name": server_name})
+
     async def _handle(self, connection: ServerConnection) -> None:
         assert connection.request is not None
         charge_point_id = charge_point_id_of(connection.request.path)
@@ -170,6 +196,9 @@ class CentralSystem:
         if tls is not None:
             detail["tls_version"] = tls.version()
             detail["cipher"] = tls.cipher()[0] if tls.cipher() else None
+            peer = tls.getpeercert()
+            if peer:
+                detail["client_certificate_cn"] = subject_common_name(peer)
         if self.listener.requires_basic_auth:
             detail["authorization"] = "Basic ***"
         self.trace.add("connection", event="open", detail=detail)

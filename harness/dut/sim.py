@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.dut.hookspecs import hookimpl
+from harness.pki import ChargePointCredentials
 from harness.verdicts import HarnessError, Inconclusive
 
 START_TIMEOUT_S = 20.0
@@ -34,6 +35,8 @@ class SimulatorConfig:
     faults: tuple[str, ...] = ()
     reply_delay_ms: int = 0
     extra_args: tuple[str, ...] = ()
+    ca_file: Path | None = None
+    client_certificate: ChargePointCredentials | None = None
 
     def argv(self) -> list[str]:
         argv = [sys.executable, "-m", "simulator", "--pics", str(self.pics_path), "--url", self.url,
@@ -42,6 +45,11 @@ class SimulatorConfig:
             argv += ["--fault", fault]
         if self.reply_delay_ms:
             argv += ["--reply-delay-ms", str(self.reply_delay_ms)]
+        if self.ca_file is not None:
+            argv += ["--ca-file", str(self.ca_file)]
+        if self.client_certificate is not None:
+            argv += ["--cert-file", str(self.client_certificate.certificate),
+                     "--key-file", str(self.client_certificate.private_key)]
         return argv + list(self.extra_args)
 
 

@@ -80,7 +80,8 @@ def render_markdown(report: Report) -> str:
 
     out += ["## 6. Cipher Suites", ""]
     out += table(["ID", "Cipher Suites", "Supported / Present"],
-                 [[r.cipher_suites.id, r.cipher_suites.title, r.cipher_suites.value]])
+                 [[r.cipher_suites.id, r.cipher_suites.title, r.cipher_suites.value],
+                  ["", "Negotiated in this run", " ".join(r.cipher_suites_negotiated) or "none (ws://)"]])
 
     out += ["## 7. Additional Questions", "", r.questions_intro, ""]
     out += table(["ID", "Additional Questions for Lab Testing", "Answer"],

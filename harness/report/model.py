@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import kpi
+from harness.pki import CIPHER_SUITES
 from harness.report import certificate_text as text
 from harness.report.run_files import RunFiles, read_run, safe_name
 
@@ -216,6 +217,7 @@ class Report:
     features: list[FeatureTable]
     measurands: list[MeasurandRow]
     cipher_suites: FeatureRow
+    cipher_suites_negotiated: list[str]     # "<IANA suite> (<TLS version>)" of every wss:// connection
     questions_intro: str
     questions: list[Row]
     settings_intro: str
@@ -424,6 +426,18 @@ def _cipher_suites(pics: dict) -> FeatureRow:
                       " ".join(suites) if suites else NOT_DECLARED, False, bool(suites))
 
 
+def _negotiated_cipher_suites(files: RunFiles) -> list[str]:
+    """What the charger really negotiated, from the listener's ``open`` records (empty over ws://)."""
+    iana = {openssl: name for name, (openssl, _) in CIPHER_SUITES.items()}
+    seen: dict[str, None] = {}
+    for records in files.traces.values():
+        for record in records:
+            detail = _mapping(record.get("detail"))
+            if record.get("type") == "connection" and record.get("event") == "open" and detail.get("cipher"):
+                seen[f"{iana.get(detail['cipher'], detail['cipher'])} ({detail.get('tls_version')})"] = None
+    return list(seen)
+
+
 def _rows(items, values: dict) -> list[Row]:
     return [Row(i.id, i.title, "" if i.group else display(values.get(i.id)), i.group) for i in items]
 
@@ -547,6 +561,7 @@ def build_report(files: RunFiles) -> Report:
         features=_features(pics, _exercised(files)),
         measurands=_measurands(files),
         cipher_suites=_cipher_suites(pics),
+        cipher_suites_negotiated=_negotiated_cipher_suites(files),
         questions_intro=text.QUESTIONS_INTRO,
         questions=_rows(text.QUESTIONS, _mapping(pics.get("additional_questions"))),
         settings_intro=text.SETTINGS_INTRO,

@@ -166,8 +166,8 @@ def test_json_is_the_model_with_a_schema_version(rendered):
     assert data["schema_version"] == SCHEMA_VERSION
     assert list(data) == ["schema_version", "title", "header", "overall_verdict", "overall", "status", "product",
                           "profiles", "hardware_intro", "hardware", "connectors", "features_intro", "features",
-                          "measurands", "cipher_suites", "questions_intro", "questions", "settings_intro",
-                          "settings", "performance", "identity", "cases"]
+                          "measurands", "cipher_suites", "cipher_suites_negotiated", "questions_intro", "questions",
+                          "settings_intro", "settings", "performance", "identity", "cases"]
     assert data["hardware"][0] == {"id": "HFS-1", "title": "Has a detachable cable", "value": "No", "group": False}
     assert data["performance"]["measured"][0]["kpi"] == "OCPP response timeout"
     assert {c["id"]: c["verdict"] for c in data["cases"]} == {

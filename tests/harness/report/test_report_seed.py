@@ -201,6 +201,8 @@ def test_cipher_suites_row(seed, report, markdown):
     _, title, value = seed.rows["C-12"]
     assert (report.cipher_suites.title, report.cipher_suites.value) == (title, value)
     assert md_row("C-12", title, value) in markdown
+    assert report.cipher_suites_negotiated == []                     # this run was over ws://
+    assert "|  | Negotiated in this run | none (ws://) |" in markdown
 
 
 # ------------------------------------------------------------------------------------------ questions, settings

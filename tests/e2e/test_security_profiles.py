@@ -1,0 +1,47 @@
+"""Core cases over wss://: security profile 2 (TLS + Basic auth) and 3 (mutual TLS) with the reference charge
+point, end to end, including the reconnection after a hard reset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e.runner import DETACHABLE_PICS, SEED_PICS, fast_pics, harness_runner
+
+CASES = "TC_001_CS or TC_003_CS or TC_013_CS"
+
+
+def _at_profile(source: Path, tmp_path: Path, profile: int) -> Path:
+    path = fast_pics(source, tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["test_setup"]["security_profile"] = profile
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("source", "profile"), [(SEED_PICS, 2), (DETACHABLE_PICS, 3)], ids=["sp2", "sp3"])
+def test_core_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path) -> None:
+    run = harness_runner(tmp_path)
+    pki_dir = tmp_path / "pki"
+    outcome = run(_at_profile(source, tmp_path, profile), "--pki-dir", str(pki_dir), "-k", CASES)
+    assert outcome.exit_code == 0, outcome.output
+    assert {r["verdict"] for r in outcome.results.values()} == {"passed"}, outcome.results
+
+    report = json.loads((outcome.run_dir / "certificate.json").read_text(encoding="utf-8"))
+    assert report["cipher_suites_negotiated"] == ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (TLSv1.2)"]
+    recorded = json.loads((outcome.run_dir / "run.json").read_text(encoding="utf-8"))["pki"]
+    assert set(recorded) == {"directory", "central-system-root-ca.pem", "central-system.pem"}
+
+    opened = [json.loads(line)["detail"] for trace in (outcome.run_dir / "traces").glob("*.jsonl")
+              for line in trace.read_text(encoding="utf-8").splitlines() if '"event": "open"' in line]
+    assert len(opened) >= 2, "the hard reset reconnects over TLS"
+    if profile == 3:
+        assert {d["client_certificate_cn"] for d in opened} == {yaml.safe_load(
+            source.read_text(encoding="utf-8"))["test_setup"]["charge_point_id"]}
+
+    everything = b"".join(p.read_bytes() for p in outcome.run_dir.rglob("*") if p.is_file())
+    assert b"PRIVATE KEY" not in everything
+    assert any(pki_dir.glob("*.key")), "the keys stay in the PKI directory"
