@@ -12,7 +12,7 @@ Admission rules, checked in ``process_request`` before the WebSocket handshake c
 5. While the harness simulates an outage (``accepting = False``), every attempt is refused with 503.
 
 A TLS handshake that fails never reaches these rules (asyncio drops it silently); the listener's SNI callback
-traces every ClientHello, so a trace that shows ``tls client-hello`` without a following ``open`` says the
+traces every ClientHello, so a trace that shows ``tls-client-hello`` without a following ``open`` says the
 charger began TLS and gave up (it did not trust the root, or it had no certificate at profile 3).
 
 The listener is described by a :class:`Listener` (security profile, TLS context) so that it can be

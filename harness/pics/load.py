@@ -14,6 +14,8 @@ from typing import Any, Sequence
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from harness.pki import CIPHER_SUITES
+
 from . import model as m
 from .spec import _BAD, PICS_SPEC, SEED_HINT, PathT, _dotted, json_schema
 
@@ -266,6 +268,11 @@ def _cross_check(c: _Checker, d: dict[str, Any]) -> None:     # noqa: C901 - a f
     if sp in (2, 3) and d.get("cipher_suites") == ():
         c.err(("test_setup", "security_profile"), f"security profile {sp} needs TLS but cipher_suites (C-12) is "
                                                   "empty; list the supported cipher suites")
+    if sp in (2, 3) and isinstance(d.get("cipher_suites"), tuple):
+        for i, suite in enumerate(d["cipher_suites"]):
+            if isinstance(suite, str) and suite not in CIPHER_SUITES:
+                c.err(("cipher_suites", i), f"security profile {sp} is served with the C-12 suites, and the "
+                      f"harness cannot offer {suite}; the ones it can: {', '.join(CIPHER_SUITES)}")
     cid = setup.get("connector_id")
     if cid is not None and connectors and all(isinstance(x, dict) and "id" in x for x in connectors):
         ids = [x["id"] for x in connectors]

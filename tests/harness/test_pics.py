@@ -52,6 +52,15 @@ def line_of(text: str, needle: str) -> int:
     raise AssertionError(f"{needle!r} not in text")
 
 
+def test_a_cipher_suite_the_harness_cannot_offer_stops_a_tls_run(tmp_path: Path) -> None:
+    text = edit("security_profile: 1", "security_profile: 2",
+                edit("- TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "- TLS_CHACHA20_POLY1305_SHA256"))
+    one_error(tmp_path, text, "cipher_suites[1]", "TLS_CHACHA20_POLY1305_SHA256", "cannot offer TLS_CHACHA20")
+    load_pics_text = edit("- TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "- TLS_CHACHA20_POLY1305_SHA256")
+    (tmp_path / "sp1.yaml").write_text(load_pics_text, encoding="utf-8")
+    load_pics(tmp_path / "sp1.yaml")           # over ws:// the declared suites are only reported
+
+
 def errors_of(tmp_path: Path, text: str) -> tuple[PicsError, dict[str, PicsError]]:
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
