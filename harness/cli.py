@@ -124,6 +124,36 @@ def command_pics(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_pki(args: argparse.Namespace) -> int:
+    """Prepare the PKI directory before the first run, so a real charger can be given its root first."""
+    from harness.pki import TestPki
+    from harness.verdicts import HarnessError
+
+    pics = _load_pics_or_exit(args.pics)
+    setup = pics.test_setup
+    if setup.security_profile < 2:
+        print(f"ocpp-harness: {args.pics} selects security profile {setup.security_profile} (ws://): no "
+              "certificates are needed", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        pki = TestPki.for_listener(Path(args.pki_dir), args.csms_host, pics.cipher_suites)
+        pki.server_context(setup.security_profile, pics.cipher_suites)     # proves the files fit together
+    except HarnessError as exc:
+        print(f"ocpp-harness: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"PKI directory {pki.directory.resolve()} (security profile {setup.security_profile}):")
+    print(f"  install on the charger as CentralSystemRootCertificate: {pki.root_certificate.resolve()}")
+    for name, fingerprint in pki.fingerprints().items():
+        print(f"  SHA-256 {name}: {fingerprint}")
+    if setup.security_profile == 3:
+        own = pki.charge_point(setup.charge_point_id)
+        print(f"  trusted for ChargePointCertificates (CN must be {setup.charge_point_id}): "
+              f"{pki.charge_point_ca.resolve()}")
+        print(f"  a ChargePointCertificate for {setup.charge_point_id} signed by the root: "
+              f"{own.certificate.resolve()} (key {own.private_key.resolve()})")
+    return EXIT_PASSED
+
+
 def command_sim(args: argparse.Namespace) -> int:
     argv = [sys.executable, "-m", "simulator", *args.sim_args]
     os.execv(sys.executable, argv)
@@ -167,6 +197,12 @@ def parser() -> argparse.ArgumentParser:
     pics.add_argument("action", choices=("check",))
     pics.add_argument("file")
     pics.set_defaults(handler=command_pics)
+
+    pki = commands.add_parser("pki", help="create or show the PKI directory of security profiles 2 and 3")
+    pki.add_argument("--pics", required=True, help="PICS file (security profile, C-12 suites, chargePointId)")
+    pki.add_argument("--pki-dir", default=".harness-pki", help="the PKI directory (default .harness-pki)")
+    pki.add_argument("--csms-host", default="127.0.0.1", help="an address the server certificate must name")
+    pki.set_defaults(handler=command_pki)
 
     sim = commands.add_parser("sim", help="start the reference charge point (python -m simulator ...)")
     sim.add_argument("sim_args", nargs=argparse.REMAINDER)

@@ -131,6 +131,11 @@ class TestPki:
             pki.charge_point_ca.write_bytes(pki.root_certificate.read_bytes())
         return pki
 
+    @classmethod
+    def for_listener(cls, directory: Path, host: str, cipher_suites: Iterable[str]) -> "TestPki":
+        """The PKI a run listening on ``host`` with the declared suites uses (the run and ``ocpp-harness pki``)."""
+        return cls.ensure(directory, default_server_names(host), server_key_type(cipher_suites))
+
     def charge_point(self, charge_point_id: str, organization: str = "OCPP harness") -> ChargePointCredentials:
         """A ChargePointCertificate for the id (CN = chargePointId, O = the CPO's name), created if missing."""
         folder = self.directory / "charge-points"

@@ -17,7 +17,7 @@ from harness.csms.server import CentralSystem, Listener
 from harness.csms.station import Station
 from harness.csms.trace import Redactor, Trace, utc_now_iso
 from harness.dut.control import DeviceControl, plugin_manager
-from harness.pki import TestPki, default_server_names, server_key_type
+from harness.pki import TestPki
 from harness.ocpp import PayloadValidator
 from harness.run_dir import RunDirectory
 from harness.testcase import CaseInfo
@@ -116,7 +116,7 @@ class HarnessSession:
         if profile < 2:
             return Listener(host, port, profile)
         suites = self.pics.cipher_suites
-        self.pki = TestPki.ensure(self.options.pki_dir, default_server_names(host), server_key_type(suites))
+        self.pki = TestPki.for_listener(self.options.pki_dir, host, suites)
         context = self.pki.server_context(profile, suites)
         self.run.write_run_info({"pki": {"directory": str(self.options.pki_dir), **self.pki.fingerprints()}})
         return Listener(host, port, profile, context)

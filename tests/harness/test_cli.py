@@ -38,6 +38,30 @@ def test_pics_check_of_a_bad_pics_names_the_field(tmp_path, capsys):
     assert "hardware.HFS-8" in capsys.readouterr().err
 
 
+def _seed_at_profile(tmp_path: Path, profile: int) -> Path:
+    path = tmp_path / f"sp{profile}.yaml"
+    path.write_text(SEED.read_text().replace("security_profile: 1", f"security_profile: {profile}"))
+    return path
+
+
+def test_pki_prepares_what_a_real_charger_must_trust(tmp_path, capsys):
+    pki_dir = tmp_path / "pki"
+    assert main(["pki", "--pics", str(_seed_at_profile(tmp_path, 3)), "--pki-dir", str(pki_dir)]) == EXIT_PASSED
+    out = capsys.readouterr().out
+    assert f"CentralSystemRootCertificate: {pki_dir / 'central-system-root-ca.pem'}" in out
+    assert "(CN must be BSEC22K-0001)" in out and (pki_dir / "charge-points" / "BSEC22K-0001.pem").exists()
+    assert "PRIVATE" not in out
+    root = (pki_dir / "central-system-root-ca.pem").read_bytes()
+    assert main(["pki", "--pics", str(_seed_at_profile(tmp_path, 2)), "--pki-dir", str(pki_dir)]) == EXIT_PASSED
+    assert (pki_dir / "central-system-root-ca.pem").read_bytes() == root, "kept, not replaced"
+
+
+def test_pki_is_a_usage_error_without_tls(tmp_path, capsys):
+    assert main(["pki", "--pics", str(SEED), "--pki-dir", str(tmp_path / "pki")]) == EXIT_USAGE
+    assert "security profile 1 (ws://): no certificates are needed" in capsys.readouterr().err
+    assert not (tmp_path / "pki").exists()
+
+
 def test_report_of_something_that_is_not_a_run(tmp_path):
     assert main(["report", str(tmp_path / "nothing")]) == EXIT_USAGE
     assert main(["report", "diff", str(tmp_path)]) == EXIT_USAGE
