@@ -41,6 +41,17 @@ RECONNECT_MAX_S = 10.0
 BOOT_RETRY_DEFAULT_S = 30.0
 
 
+def password_bytes(authorization_key: str) -> bytes:
+    """The Basic auth password of an AuthorizationKey: 32 to 40 hex digits are the 16 to 20 byte key they
+    encode (OCPP 1.6 keeps the key hex-encoded in the configuration), anything else is its text."""
+    if 32 <= len(authorization_key) <= 40 and len(authorization_key) % 2 == 0:
+        try:
+            return bytes.fromhex(authorization_key)
+        except ValueError:
+            pass
+    return authorization_key.encode()
+
+
 class Station:
     def __init__(self, settings, url: str, faults, state_path, reply_delay_s: float = 0.0,
                  control_port: int = 0, ca_file: str | None = None,
@@ -136,8 +147,8 @@ class Station:
             if self.faults.active("authorization-key-not-applied"):
                 password = self.settings.password
             if password:
-                token = base64.b64encode(f"{self.settings.charge_point_id}:{password}".encode()).decode()
-                headers["Authorization"] = "Basic " + token
+                token = base64.b64encode(f"{self.settings.charge_point_id}:".encode() + password_bytes(password))
+                headers["Authorization"] = "Basic " + token.decode()
         ping = device.config.get_int("WebSocketPingInterval", 0)
         kwargs = {}
         if self.url.startswith("wss://"):

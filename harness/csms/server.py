@@ -65,15 +65,29 @@ def charge_point_id_of(path: str) -> str:
     return unquote(urlsplit(path).path.rstrip("/").rsplit("/", 1)[-1])
 
 
-def basic_credentials(header: str | None) -> tuple[str, str] | None:
+def basic_credentials(header: str | None) -> tuple[str, bytes] | None:
+    """(username, password bytes): the password may be raw bytes (a hex AuthorizationKey decoded)."""
     if not header or not header.startswith("Basic "):
         return None
     try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+        decoded = base64.b64decode(header[6:].strip(), validate=True)
+        user, sep, password = decoded.partition(b":")
+        return (user.decode("utf-8"), password) if sep else None
     except (binascii.Error, UnicodeDecodeError):
         return None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
+
+
+def accepted_passwords(authorization_key: str) -> list[bytes]:
+    """The AuthorizationKey as sent in the Basic header: its text, and, for 32 to 40 hex digits, the bytes they
+    encode (OCPP 1.6 carries a 16 to 20 byte key as hex in the configuration key; OCTT reads such a
+    BasicAuthPassword as hex, a 16 to 20 character one as text)."""
+    forms = [authorization_key.encode()]
+    if 32 <= len(authorization_key) <= 40 and len(authorization_key) % 2 == 0:
+        try:
+            forms.append(bytes.fromhex(authorization_key))
+        except ValueError:
+            pass
+    return forms
 
 
 def _refusal(status: HTTPStatus, text: str, extra: dict[str, str] | None = None) -> Response:
@@ -166,8 +180,8 @@ class CentralSystem:
         user, password = credentials
         if user != charge_point_id:
             return f"Basic auth username {user!r} is not the chargePointId {charge_point_id!r}"
-        expected = self.passwords.get(charge_point_id) or ""
-        if not hmac.compare_digest(password.encode(), expected.encode()):
+        expected = accepted_passwords(self.passwords.get(charge_point_id) or "")
+        if not any(hmac.compare_digest(password, form) for form in expected):
             return "Basic auth password does not match the configured AuthorizationKey"
         return None
 

@@ -97,5 +97,5 @@ async def test_new_authorization_key_reconnects_with_it(csms, make_sim, bench):
     answer = await csms.call("ChangeConfiguration", {"key": "AuthorizationKey", "value": key})
     assert answer.payload == {"status": "Accepted"}
     second = await csms.next_connection()
-    assert second.authorization == bench.basic(password=key)
+    assert second.authorization == bench.basic(password="OCA_OCTT_admin_test")  # 38 hex digits: the 19 bytes
     assert not [m for m in csms.history if m.action == "BootNotification"][1:]   # no reboot, no new boot

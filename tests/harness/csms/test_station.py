@@ -89,6 +89,28 @@ async def test_refused_connections_get_the_right_http_status(central, path, head
     assert PASSWORD not in json.dumps(system.trace.records)
 
 
+@pytest.mark.parametrize(("key", "sent", "admitted"), [
+    ("4F43415F4F4354545F61646D696E5F74657374", b"OCA_OCTT_admin_test", True),   # 38 hex digits: the bytes
+    ("4F43415F4F4354545F61646D696E5F74657374", b"4F43415F4F4354545F61646D696E5F74657374", True),  # or the text
+    ("4F43415F4F4354545F61646D696E5F74657374", b"OCA_OCTT_admin_tesT", False),
+    ("plain-text-key-0001", b"plain-text-key-0001", True),
+    ("plain-text-key-0001", bytes.fromhex("00ff"), False),
+], ids=["hex-as-bytes", "hex-as-text", "hex-wrong", "text", "text-wrong-bytes"])
+async def test_basic_auth_accepts_a_hex_authorization_key_as_its_bytes(central, key, sent, admitted):
+    system, station = central
+    system.passwords[CP_ID] = key
+    token = base64.b64encode(CP_ID.encode() + b":" + sent).decode()
+    headers = {"Authorization": f"Basic {token}"}
+    if admitted:
+        async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=headers):
+            await station.wait_connected(2)
+    else:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=headers):
+                pass
+        assert refused.value.response.status_code == 401
+
+
 async def test_outage_refuses_with_503(central):
     system, _ = central
     system.accepting = False
