@@ -10,7 +10,7 @@ from typing import AsyncIterator
 import pytest
 import pytest_asyncio
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from harness.csms.replies import DefaultReplies, IdTagTable
 from harness.csms.server import CentralSystem, Listener
@@ -145,3 +145,26 @@ async def test_profile_3_refuses_a_certificate_from_an_untrusted_ca(pki, profile
         async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], ssl=context) as ws:
             await ws.recv()
     assert "open" not in [e for e, _ in _events(trace)]
+
+
+async def test_the_listener_switches_profile_on_the_same_port(pki) -> None:
+    """TC_083 upgrades a charger from profile 1 to 2: the same Central System, same port, now wss:// only."""
+    system, trace = await _central(pki, 2)
+    await system.restart(Listener(security_profile=1))
+    port = system.port
+    try:
+        assert system.url == f"ws://127.0.0.1:{port}"
+        async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=AUTH):
+            pass
+        await system.restart(Listener(security_profile=2, ssl_context=pki.server_context(2, SUITES)))
+        assert system.url == f"wss://127.0.0.1:{port}"
+        with pytest.raises((InvalidHandshake, OSError, EOFError)):        # a plain client meets TLS
+            async with connect(f"ws://127.0.0.1:{port}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=AUTH):
+                pass
+        async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=AUTH,
+                           ssl=_client(pki)):
+            pass
+        profiles = [d["security_profile"] for e, d in _events(trace) if e == "open"]
+        assert profiles == [1, 2]
+    finally:
+        await system.stop()
