@@ -21,7 +21,7 @@ from harness.pki import TestPki
 from harness.ocpp import PayloadValidator
 from harness.run_dir import RunDirectory
 from harness.testcase import CaseInfo
-from harness.verdicts import HarnessError, Verdict
+from harness.verdicts import Failed, HarnessError, Verdict
 
 SESSION_TRACE = "_session"
 #: A person needs time to point a real charger at the harness and switch it on.
@@ -107,8 +107,28 @@ class HarnessSession:
         self.adapter = await self._start_adapter()
         self.dut = DeviceControl(plugin_manager(self.adapter), self.trace)
         first = MANUAL_FIRST_CONNECTION_S if self.options.dut == "manual" else float(setup.timeouts.long_operation)
-        await self.station.wait_booted(first)
+        try:
+            await self.station.wait_booted(first)
+        except Failed as failure:
+            raise Failed(f"{failure}; {self._why_no_connection()}") from None
         await reach_session_baseline(self.station)
+
+    def _why_no_connection(self) -> str:
+        """What the listener saw of a charger that never booted: the question a lab engineer asks first."""
+        events = [r for r in self.trace.records if r["type"] == "connection"]
+        refused = [r["detail"] for r in events if r["event"] == "refused"]
+        hellos = sum(1 for r in events if r["event"] == "tls-client-hello")
+        opened = sum(1 for r in events if r["event"] == "open")
+        if opened:
+            return "the charge point connected but sent no BootNotification that was accepted"
+        if refused:
+            return f"its last attempt was refused with {refused[-1]['status']}: {refused[-1]['reason']}"
+        if hellos and self.pki is not None:
+            why = f"it does not trust {self.pki.root_certificate}"
+            if self.pics.test_setup.security_profile == 3:
+                why += f", or presented no certificate that chains to {self.pki.charge_point_ca}"
+            return f"{hellos} TLS handshake(s) began and none completed: {why}"
+        return f"no connection attempt reached {self.central.url}"
 
     def _listener(self) -> Listener:
         """ws:// at security profiles 0 and 1; wss:// from the PKI directory at 2 and 3."""

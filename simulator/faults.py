@@ -157,6 +157,8 @@ FAULTS: dict[str, Fault] = {
         "TC_055"),
     "authorization-key-not-applied": Fault("accepts a new AuthorizationKey but keeps connecting with the old one",
         "TC_073"),
+    "central-system-root-not-installed": Fault("has no CentralSystemRootCertificate installed: refuses the Central "
+                                               "System's server certificate at security profiles 2 and 3", "TC_086"),
     "reservation-status-not-checked": Fault("answers ReserveNow Accepted whatever the connector's state (faulted, occupied, unavailable)",
         "TC_048_1 TC_048_2 TC_048_3 TC_050_1 TC_050_2 TC_050_3"),
     # --- local authorization list (TC_008, TC_042, TC_043) ---

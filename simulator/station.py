@@ -152,7 +152,8 @@ class Station:
         ping = device.config.get_int("WebSocketPingInterval", 0)
         kwargs = {}
         if self.url.startswith("wss://"):
-            context = ssl.create_default_context(cafile=self.ca_file)
+            trusted = None if self.faults.active("central-system-root-not-installed") else self.ca_file
+            context = ssl.create_default_context(cafile=trusted)
             if self.client_certificate and self.settings.security_profile == 3:
                 context.load_cert_chain(*self.client_certificate)
             kwargs["ssl"] = context

@@ -45,3 +45,20 @@ def test_core_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path) ->
     everything = b"".join(p.read_bytes() for p in outcome.run_dir.rglob("*") if p.is_file())
     assert b"PRIVATE KEY" not in everything
     assert any(pki_dir.glob("*.key")), "the keys stay in the PKI directory"
+
+
+def test_a_charger_without_the_root_is_told_why_it_never_booted(tmp_path: Path) -> None:
+    """The most common TLS set-up mistake in a lab: the report says what the listener saw, not just a timeout."""
+    pics = _at_profile(SEED_PICS, tmp_path, 2)
+    data = yaml.safe_load(pics.read_text(encoding="utf-8"))
+    data["test_setup"]["timeouts"]["long_operation"] = 5
+    pics.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    run = harness_runner(tmp_path)
+    outcome = run(pics, "--pki-dir", str(tmp_path / "pki"), "-k", "TC_001_CS",
+                  "--sim-fault", "central-system-root-not-installed")
+    assert outcome.exit_code == 1, outcome.output
+    assert outcome.verdict("TC_001_CS") == "inconclusive"
+    reason = outcome.reason("TC_001_CS")
+    assert "waited 5.0 s for an accepted BootNotification" in reason
+    assert "TLS handshake(s) began and none completed: it does not trust" in reason
+    assert "central-system-root-ca.pem" in reason
