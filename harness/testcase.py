@@ -61,13 +61,16 @@ def case_info(item: pytest.Item) -> CaseInfo | None:
 # ------------------------------------------------------------------------ applicability rules
 
 
-def needs_feature(feature_id: str) -> Rule:
+def needs_feature(feature_id: str, supported: bool = True) -> Rule:
+    """The PICS must state the optional feature as ``supported`` (``False``: the "not supported" variants)."""
+
     def rule(pics: Any) -> str | None:
-        if pics.feature(feature_id):
+        value = bool(pics.feature(feature_id))
+        if value == supported:
             return None
         from harness.pics import FEATURE_TITLES
 
-        return f"{feature_id} = No: {FEATURE_TITLES.get(feature_id, feature_id)}"
+        return f"{feature_id} = {'Yes' if value else 'No'}: {FEATURE_TITLES.get(feature_id, feature_id)}"
 
     return rule
 

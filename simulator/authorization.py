@@ -111,7 +111,15 @@ class LocalList:
     @property
     def version(self) -> int:
         data = self._data()
-        return 0 if not data["entries"] else int(data["version"])
+        if not data["entries"] and not self._faults.active("empty-local-list-keeps-version"):
+            return 0
+        return int(data["version"])
+
+    def reported_version(self) -> int:
+        """GetLocalListVersion: -1 while the list is off or unsupported."""
+        if self.enabled or self._faults.active("local-list-version-when-disabled"):
+            return self.version
+        return -1
 
     def lookup(self, id_tag: str) -> dict | None:
         if not self.enabled:
@@ -120,15 +128,18 @@ class LocalList:
 
     def update(self, list_version: int, update_type: str, items: list[dict] | None) -> str:
         """SendLocalList: Accepted, Failed, NotSupported or VersionMismatch."""
-        if not self.enabled:
+        if not self.enabled and not self._faults.active("local-list-accepted-without-support"):
             return "NotSupported"
         items = items or []
-        if len(items) > self._config.get_int("SendLocalListMaxLength", 10**6):
+        over_limit = self._faults.active("local-list-over-limit-accepted")
+        if len(items) > self._config.get_int("SendLocalListMaxLength", 10**6) and not over_limit:
             return "Failed"
         data = self._data()
         if update_type == "Full":
             entries = {}
         else:
+            if self._faults.active("local-list-differential-fails"):
+                return "Failed"
             if list_version <= int(data["version"]):
                 return "VersionMismatch"
             entries = dict(data["entries"])
@@ -139,7 +150,7 @@ class LocalList:
                 entries.pop(tag.lower(), None)
             else:
                 entries[tag.lower()] = normalize_info(info)
-        if len(entries) > self._config.get_int("LocalAuthListMaxLength", 10**6):
+        if len(entries) > self._config.get_int("LocalAuthListMaxLength", 10**6) and not over_limit:
             return "Failed"
         data["entries"] = entries
         if not self._faults.active("local-list-version-not-updated"):
@@ -160,7 +171,7 @@ class Authorizer:
                                     supported="LocalAuthListManagement" in settings.feature_profiles)
 
     def _local(self, id_tag: str) -> tuple[dict | None, str]:
-        entry = self.local_list.lookup(id_tag)
+        entry = None if self._faults.active("local-list-not-used") else self.local_list.lookup(id_tag)
         if entry is not None:
             return entry, "list"
         return self.cache.lookup(id_tag), "cache"

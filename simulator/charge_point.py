@@ -150,8 +150,7 @@ class SimChargePoint(ChargePoint):
     # -- Local Auth List Management -------------------------------------------------------------------------
     @on(Action.get_local_list_version)
     def on_get_local_list_version(self, **_):
-        local_list = self._device.auth.local_list
-        return call_result.GetLocalListVersion(list_version=local_list.version if local_list.enabled else -1)
+        return call_result.GetLocalListVersion(list_version=self._device.auth.local_list.reported_version())
 
     @on(Action.send_local_list)
     def on_send_local_list(self, list_version, update_type, local_authorization_list=None, **_):

@@ -163,7 +163,17 @@ FAULTS: dict[str, Fault] = {
         "TC_048_1 TC_048_2 TC_048_3 TC_050_1 TC_050_2 TC_050_3"),
     # --- local authorization list (TC_008, TC_042, TC_043) ---
     "local-list-version-not-updated": Fault("accepts SendLocalList but keeps reporting the previous list version",
-        "TC_043_2 TC_042_2"),
+        "TC_043_2"),
+    "local-list-not-used": Fault("keeps the local list but authorizes every idTag with Authorize, listed or not",
+        "TC_008_1 TC_008_2"),
+    "local-list-version-when-disabled": Fault("reports the list version with LocalAuthListEnabled false (instead of -1)",
+        "TC_042_1"),
+    "empty-local-list-keeps-version": Fault("reports the version an empty list was sent with instead of 0",
+        "TC_042_2"),
+    "local-list-differential-fails": Fault("answers every Differential SendLocalList Failed", "TC_043"),
+    "local-list-accepted-without-support": Fault("answers SendLocalList Accepted without Local Authorization List "
+                                                 "Management (LA-0 = No)", "TC_043_1"),
+    "local-list-over-limit-accepted": Fault("installs a list longer than SendLocalListMaxLength", "TC_043_3"),
 }
 
 

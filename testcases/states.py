@@ -70,3 +70,39 @@ async def remote_start_awaiting_cable(cs: Station, setup: Any, *, connector: int
 def is_true(value: str | None) -> bool:
     """Configuration values are strings; booleans are spelled "true"/"false" in any case."""
     return (value or "").strip().lower() == "true"
+
+
+# ------------------------------------------------------------------------ configuration states
+
+
+def key_settable(key: str, value: str):
+    """Applicability rule: the PICS must not declare configuration key ``key`` read-only with a value other
+    than ``value`` (the plan's "not read-only false"); a charger that cannot hold the value cannot run the
+    case."""
+
+    def rule(pics: Any) -> str | None:
+        declared = pics.configuration_keys.get(key)
+        if declared is not None and declared.read_only and (declared.value or "").strip().lower() != value.lower():
+            return (f"configuration key {key} is declared read-only with value {declared.value!r}; "
+                    f"the case needs {value!r}")
+        return None
+
+    return rule
+
+
+async def set_configuration(cs: Station, key: str, value: str, *, optional: bool = False) -> None:
+    """A "Config: key=value" line of the plan. A key that already holds the value is left alone (the PICS may
+    declare it read-only with exactly that value); an ``optional`` key the charger does not have ("if
+    implemented") is skipped. Any other key is changed with ChangeConfiguration, which must be Accepted."""
+    current = await cs.configuration(key)
+    if current is None and optional:
+        return
+    if current is not None and current.strip().lower() == value.lower():
+        return
+    await cs.configure(key, value)
+
+
+def last_received(cs: Station) -> Received | None:
+    """The last message of the case so far: a marker for "since this step"."""
+    inbox = cs.inbox
+    return inbox[-1] if inbox else None

@@ -1,4 +1,4 @@
-"""Reusable states, configuration steps and checks of the session cases (stop charging, cache, resetting,
+"""Reusable states and checks of the session cases (stop charging, cache, resetting,
 unlocking, power failure), written once for testcases/core/test_stop_charging.py, test_cache.py,
 test_resetting.py, test_unlocking.py and test_power_failure.py.
 """
@@ -10,42 +10,10 @@ from typing import Any, Mapping
 from harness.csms.matching import MessageSpec
 from harness.csms.station import Received, Station
 from harness.dut.control import DeviceControl
+from testcases.states import set_configuration
 
 #: The statuses of a connector while its transaction runs (OCPP 1.6 §7.7 ChargePointStatus).
 TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
-
-
-# ------------------------------------------------------------------------------------ applicability
-
-
-def key_settable(key: str, value: str):
-    """Applicability rule: the PICS must not declare configuration key ``key`` read-only with a value other
-    than ``value`` (the plan's "not read-only false"); a charger that cannot hold the value cannot run the
-    case."""
-
-    def rule(pics: Any) -> str | None:
-        declared = pics.configuration_keys.get(key)
-        if declared is not None and declared.read_only and (declared.value or "").strip().lower() != value.lower():
-            return (f"configuration key {key} is declared read-only with value {declared.value!r}; "
-                    f"the case needs {value!r}")
-        return None
-
-    return rule
-
-
-# ------------------------------------------------------------------------------------ configuration
-
-
-async def set_configuration(cs: Station, key: str, value: str, *, optional: bool = False) -> None:
-    """A "Config: key=value" line of the plan. A key that already holds the value is left alone (the PICS may
-    declare it read-only with exactly that value); an ``optional`` key the charger does not have ("if
-    implemented") is skipped. Any other key is changed with ChangeConfiguration, which must be Accepted."""
-    current = await cs.configuration(key)
-    if current is None and optional:
-        return
-    if current is not None and current.strip().lower() == value.lower():
-        return
-    await cs.configure(key, value)
 
 
 # ------------------------------------------------------------------------------------ hardware
@@ -144,9 +112,3 @@ def matching(cs: Station, action: str, *, after: Received | None = None, before:
     ``before`` (either bound optional): for "was it sent in that interval" checks outside the cursor."""
     spec = cs.message(action, **fields)
     return [r for r in cs.since(after) if spec.matches(r.action, r.payload) and (before is None or r.seq < before.seq)]
-
-
-def last_received(cs: Station) -> Received | None:
-    """The last message of the case so far: a marker for "since this step"."""
-    inbox = cs.inbox
-    return inbox[-1] if inbox else None

@@ -11,12 +11,9 @@ from harness.testcase import all_of, needs_feature, testcase
 from testcases.checks import no_message
 from testcases.core._sessions_states import (
     id_tag_cached,
-    key_settable,
-    last_received,
     remotely_authorized,
-    set_configuration,
 )
-from testcases.states import authorized
+from testcases.states import authorized, key_settable, last_received, set_configuration
 
 
 @testcase("TC_007_1_CS", "Regular Start Charging Session – Cached Id", block="core",

@@ -6,15 +6,12 @@ from harness.testcase import all_of, needs_feature, needs_hardware, needs_key_ac
 from testcases.checks import expect_stop, no_message, stop_remotely
 from testcases.core._sessions_states import (
     fixed_cable,
-    key_settable,
-    last_received,
     other_connector,
     require_local_reason,
     require_reason,
-    set_configuration,
     shared_reader,
 )
-from testcases.states import charging, transaction_id
+from testcases.states import charging, key_settable, last_received, set_configuration, transaction_id
 
 
 
