@@ -1,7 +1,7 @@
 """5 Local Authorization List Management (LA-0): TC_008_1_CS, TC_008_2_CS, TC_042_1_CS, TC_042_2_CS,
 TC_043_CS, TC_043_1_CS, TC_043_2_CS, TC_043_3_CS.
 
-OCPP 1.6 §5.15 and §6.41: a list version of 0 means an empty list and -1 "no support"; a differential update
+OCPP 1.6 §5.10 and §5.15: a list version of 0 means an empty list and -1 "no support"; a differential update
 whose version is not newer than the installed one is a VersionMismatch. The per-case baseline empties the
 list (SendLocalList version 0, Full), as OCTT's reset does.
 """
@@ -141,7 +141,7 @@ async def test_get_local_list_version_not_supported(cs, pics):
           applies=needs_feature("LA-0"), features=("LA-0",))
 async def test_get_local_list_version_empty(cs):
     """LocalAuthListEnabled=true; SendLocalList(listVersion 1, Full, no list) Accepted; GetLocalListVersion
-    answers 0: an empty list has version 0 whatever version it was sent with (§6.41)."""
+    answers 0: an empty list has version 0 whatever version it was sent with (§5.10)."""
     await list_enabled(cs)
     await send_local_list(cs, 1, "Full", None)
     await require_list_version(cs, 0)
