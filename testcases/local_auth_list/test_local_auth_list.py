@@ -79,7 +79,7 @@ async def test_regular_start_id_in_local_list(cs, dut, setup):
 
     The plan's "no need to wait for Authorize" is [I]. OCPP 1.6 defines LocalPreAuthorize as starting "for
     locally-authorized identifiers without waiting for or requesting an Authorize.conf", and an idTag of the
-    list is locally authorized (§3.5): no Authorize.req is sent."""
+    list is locally authorized (OCPP 1.6, Local Authorization List): no Authorize.req is sent."""
     connector, id_tag = setup.connector_id, setup.id_tags.valid
     await valid_id_tag_in_list(cs, setup)
     listed = last_received(cs)
