@@ -1,7 +1,7 @@
 """The reset to a known baseline that runs before every test case (OCTT's ``TC_CP_V16_000_RESET``).
 
 What it guarantees when a case starts: the charge point is connected and booted (Accepted), no transaction
-runs, every connector is Operative and Available, no cable is in, every configuration key an earlier case
+runs, no reservation the harness made is left, every connector is Operative and Available, no cable is in, every configuration key an earlier case
 changed through ``cs.configure`` has its old value back, and (with Local Auth List Management) the local
 list is empty, as OCTT's reset script leaves it (SendLocalList version 0, Full, no entries). It does only what is needed, so against a
 charger already at rest it costs a couple of round trips.
@@ -31,6 +31,14 @@ async def reach_session_baseline(station: Station) -> None:
         await station.call("ChangeConfiguration", key=key, value=value)
 
 
+async def _cancel_reservations(station: Station) -> None:
+    """Cancel what a case reserved and left (a failed case, an expired reservation): a reserved connector is
+    never Available. Rejected means the charger has it no more; either way it is forgotten."""
+    for reservation_id in sorted(station.reservations):
+        await station.call("CancelReservation", reservationId=reservation_id, allow_error=True)
+    station.reservations.clear()
+
+
 async def _stop_open_transactions(station: Station, long_timeout: float) -> None:
     """Stop what the Central System believes runs. A transaction the charger rejects the stop of is one it
     no longer has (a case may have ended it without a StopTransaction reaching us): it is forgotten, with a
@@ -50,6 +58,7 @@ async def reach_baseline(station: Station, dut: DeviceControl, long_timeout: flo
     try:
         await station.wait_booted(long_timeout)
         await _stop_open_transactions(station, long_timeout)
+        await _cancel_reservations(station)
         try:
             await dut.baseline()
         except Inconclusive:

@@ -162,6 +162,8 @@ class SimChargePoint(ChargePoint):
     def on_reserve_now(self, connector_id, expiry_date, id_tag, reservation_id, parent_id_tag=None, **_):
         d = self._device
         if not d.reservations.supported:
+            if d.faults.active("reservation-accepted-without-support"):
+                return call_result.ReserveNow(status="Accepted")
             raise OCPPNotImplemented(description="Reservation is not a supported feature profile")
         if d.faults.active("reservation-ignored"):
             return call_result.ReserveNow(status="Accepted")

@@ -123,11 +123,21 @@ FAULTS: dict[str, Fault] = {
     "reservation-ignored": Fault("answers ReserveNow Accepted but does not reserve (no Reserved status, any idTag may charge)",
         "TC_046_1 TC_046_2"),
     "reservation-id-missing": Fault("omits the reservationId from the StartTransaction of a reserved session",
-        "TC_046_1 TC_046_2"),
+        "TC_046_1 TC_046_2 TC_049 TC_053_1 TC_053_2"),
     "reservation-never-expires": Fault("keeps a reservation after its expiryDate",
         "TC_047"),
     "cancel-reservation-always-accepted": Fault("answers CancelReservation Accepted for an unknown reservationId",
         "TC_052"),
+    "cancel-reservation-ignored": Fault("answers CancelReservation Accepted but keeps the reservation (until it expires)",
+        "TC_051"),
+    "reservation-authorizes-foreign-tag": Fault("sends Authorize for a card presented at a connector reserved for another "
+                                                "idTag (then refuses it) instead of refusing it at once", "TC_046_1"),
+    "reservation-drops-parent-id-tag": Fault("ignores the parentIdTag of ReserveNow: only the reserved idTag itself may "
+                                             "use the reservation", "TC_053_1 TC_053_2"),
+    "reservation-zero-not-enforced": Fault("a reservation of connector 0 keeps no connector free: another idTag may take "
+                                           "the last free connector", "TC_049"),
+    "reservation-accepted-without-support": Fault("answers every ReserveNow Accepted (and reserves nothing) although "
+                                                  "Reservation is not a supported feature profile", "TC_048_4 TC_050_4"),
     # --- smart charging (TC_056-060, TC_066, TC_067, TC_072, TC_082) ---
     "charging-profile-stack-ignored": Fault("the lowest stack level wins instead of the highest in the composite schedule",
         "TC_072"),

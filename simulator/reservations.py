@@ -79,6 +79,8 @@ class Reservations:
             return status
         if existing is not None:
             self._end(existing, reveal=existing.connector_id != connector_id)
+        if self._faults.active("reservation-drops-parent-id-tag"):
+            parent_id_tag = None
         reservation = Reservation(reservation_id, connector_id, id_tag, parent_id_tag, clock.iso(expiry))
         self._by_connector[connector_id] = reservation
         if not self._faults.active("reservation-never-expires"):
@@ -122,7 +124,8 @@ class Reservations:
         reservation = self._find(reservation_id)
         if reservation is None:
             return "Rejected"
-        self._end(reservation, reveal=True)
+        if not self._faults.active("cancel-reservation-ignored"):
+            self._end(reservation, reveal=True)
         return "Accepted"
 
     def _find(self, reservation_id: int) -> Reservation | None:

@@ -148,6 +148,9 @@ class Station:
         self.steps = StepLog(trace)
         self.statuses: dict[int, str] = {}
         self.transactions: dict[int, Transaction] = {}
+        #: reservationIds the charger accepted and has not yet used or had cancelled (expired ones too: the
+        #: Central System is not told of an expiry, and a CancelReservation of one is merely Rejected)
+        self.reservations: set[int] = set()
         self.boot_count = 0
         self.last_boot: dict[str, Any] | None = None
         self._connection: ServerConnection | None = None
@@ -343,6 +346,7 @@ class Station:
             if reply.get("status") == "Accepted":
                 self.boot_count += 1
         elif action == "StartTransaction":
+            self.reservations.discard(request.get("reservationId"))
             transaction_id = int(reply["transactionId"])
             self.transactions[transaction_id] = Transaction(
                 transaction_id, int(request["connectorId"]), str(request["idTag"])
@@ -445,7 +449,17 @@ class Station:
                             response.error_description)
         if response.is_error and not allow_error:
             raise Failed(f"{label}: answered with CALLERROR {response.error_code}: {response.error_description!r}")
+        self._track_own(action, body, response)
         return response
+
+    def _track_own(self, action: str, request: Mapping[str, Any], response: Response) -> None:
+        """What the Central System's own requests changed: the reservations it holds."""
+        if response.is_error or response.payload.get("status") != "Accepted":
+            return
+        if action == "ReserveNow":
+            self.reservations.add(int(request["reservationId"]))
+        elif action == "CancelReservation":
+            self.reservations.discard(int(request["reservationId"]))
 
     # ----------------------------------------------------------------- expectations
 

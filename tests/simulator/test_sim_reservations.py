@@ -108,3 +108,37 @@ async def test_reservation_faults(csms, make_sim, bench):
     await sim.ok("present_id_tag", id_tag="TAG-RES", connector=1)
     start = await csms.expect("StartTransaction", connectorId=1)
     assert "reservationId" not in start.payload
+
+
+async def test_reservation_faults_of_parent_cancel_and_connector_zero(csms, make_sim, bench):
+    csms.replies["Authorize"] = lambda p: {"idTagInfo": {"status": "Accepted", "parentIdTag": "GROUP"}}
+    sim = make_sim(csms, faults=["reservation-drops-parent-id-tag", "reservation-authorizes-foreign-tag",
+                                 "cancel-reservation-ignored", "reservation-zero-not-enforced"])
+    await bench.booted(csms, sim)
+    assert await reserve(csms, 1, "TAG-1", 71, parent="GROUP") == "Accepted"
+    await csms.expect("StatusNotification", connectorId=1, status="Reserved")
+    answer = await csms.call("RemoteStartTransaction", {"connectorId": 1, "idTag": "TAG-2"})
+    assert answer.payload == {"status": "Rejected"}                   # TC_053: the parentIdTag was dropped
+    await sim.ok("present_id_tag", id_tag="TAG-3", connector=1)
+    await csms.expect("Authorize", idTag="TAG-3")                     # TC_046_1: asked, then refused
+    await csms.expect_none("StartTransaction", within=0.5)
+    assert (await csms.call("CancelReservation", {"reservationId": 71})).payload == {"status": "Accepted"}
+    await csms.expect_none("StatusNotification", within=0.5)          # TC_051: still Reserved
+    assert await reserve(csms, 0, "TAG-CP", 72) == "Accepted"         # connector 2 is the only free one
+    answer = await csms.call("RemoteStartTransaction", {"connectorId": 2, "idTag": "TAG-X"})
+    assert answer.payload == {"status": "Accepted"}                   # TC_049: the last free connector is taken
+
+
+async def test_reserve_now_without_the_profile(csms, make_sim, bench):
+    profiles = ["Core", "FirmwareManagement", "LocalAuthListManagement", "SmartCharging", "RemoteTrigger"]
+    data = bench.pics(**{"feature_profiles": profiles, "optional_features/R-1": False})
+    sim = make_sim(csms, data)
+    await bench.booted(csms, sim)
+    refused = await csms.call("ReserveNow", {"connectorId": 1, "expiryDate": in_seconds(600), "idTag": "T",
+                                             "reservationId": 81})
+    assert refused.error_code == "NotImplemented"
+    await sim.kill()
+    faulty = make_sim(csms, data, faults=["reservation-accepted-without-support"])
+    await bench.booted(csms, faulty)
+    assert await reserve(csms, 0, "T", 82) == "Accepted"               # TC_048_4, TC_050_4
+    await csms.expect_none("StatusNotification", within=0.5)

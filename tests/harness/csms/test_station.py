@@ -374,3 +374,19 @@ async def test_illegal_status_transition_is_a_finding_in_the_trace(charger, cent
         "connector 1 went from Charging to Preparing, a transition OCPP 1.6 §4.9 does not allow"]
     findings = [r for r in station.trace.records if r["type"] == "finding"]
     assert findings[-1]["text"] == station.status_findings[0]
+
+
+async def test_reservations_are_tracked_until_used_or_cancelled(charger, central):
+    """The baseline cancels what a case reserved and left; the Station knows which those are."""
+    _, station = central
+    player = asyncio.create_task(_answer(charger, lambda f: [3, f[1], {"status": "Accepted"}]))
+    reserve = {"connectorId": 1, "expiryDate": NOW, "idTag": "GOOD"}
+    await station.call("ReserveNow", reserve, reservationId=7)
+    await station.call("ReserveNow", reserve, reservationId=8)
+    await station.call("CancelReservation", reservationId=8)
+    assert station.reservations == {7}
+    player.cancel()
+    await asyncio.gather(player, return_exceptions=True)      # the charger's socket is free again
+    await send_call(charger, "s1", "StartTransaction", {"connectorId": 1, "idTag": "GOOD", "meterStart": 0,
+                                                         "timestamp": NOW, "reservationId": 7})
+    assert station.reservations == set()
