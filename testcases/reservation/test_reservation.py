@@ -7,7 +7,7 @@ connectorId 0, the charge point) is so, Rejected when the charge point does not 
 connector 0 without ReserveConnectorZeroSupported. A reserved connector refuses every idTag but the
 reserved one or one with the reservation's parentIdTag; the StartTransaction that uses the reservation
 carries its reservationId (§6.45: "the id of the reservation that terminates as a result of this
-transaction"). At the expiryDate the connector becomes Available again (§5.13, §4.9). §5.3 CancelReservation:
+transaction"). At the expiryDate the connector becomes Available again (§5.13, §4.9). §5.1 CancelReservation:
 Accepted for a reservation the charge point has, else Rejected.
 
 Each case leaves no reservation behind when it passes (it is used, cancelled or expires); after a failed
@@ -382,7 +382,7 @@ async def test_cancel_reservation_rejected(cs, setup):
     then is the connector Available.
 
     The last step is [I]: the plan's "no reservation is cancelled" is checked by cancelling the reservation
-    that must still exist (§5.3: Accepted only for a reservation the charger has), which also leaves no
+    that must still exist (§5.1: Accepted only for a reservation the charger has), which also leaves no
     reservation behind."""
     connector = setup.connector_id
     await reserved(cs, connector, setup.id_tags.valid)
