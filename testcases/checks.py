@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from harness.csms.station import Received, Station
+from harness.dut.control import DeviceControl
 
 #: How far a measured interval may stray from the configured one (OCTT's peers allow ±1 s).
 INTERVAL_TOLERANCE_S = 1.0
@@ -38,6 +39,22 @@ async def expect_heartbeat_period(cs: Station, interval: int) -> float:
 async def expect_status_all(cs: Station, connectors: Iterable[int], status: str) -> tuple[Received, ...]:
     """A StatusNotification with ``status`` for each of ``connectors``, in any order."""
     return await cs.expect_all(*(cs.message("StatusNotification", connectorId=c, status=status) for c in connectors))
+
+
+async def local_start_without_authorize(cs: Station, dut: DeviceControl, connector: int, id_tag: str,
+                                       since: Received | None) -> None:
+    """A locally known idTag (cache, TC_007_1; local list, TC_008_1) with LocalPreAuthorize: present it,
+    Preparing; plug in, StartTransaction (Accepted) and Charging in either order; and no Authorize since
+    ``since``, the step that made the idTag known."""
+    await dut.present_id_tag(id_tag, connector)
+    await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
+    await dut.plug_in(connector)
+    start, _ = await cs.expect_all(
+        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
+        cs.message("StatusNotification", connectorId=connector, status="Charging"),
+    )
+    cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
+    no_message(cs, "Authorize", since=since)
 
 
 def no_message(cs: Station, action: str, since: Received | None = None) -> None:

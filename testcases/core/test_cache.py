@@ -8,7 +8,7 @@ idTag from an earlier case would rightly send no Authorize, and the case could n
 from __future__ import annotations
 
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import no_message
+from testcases.checks import local_start_without_authorize, no_message
 from testcases.core._sessions_states import (
     id_tag_cached,
     remotely_authorized,
@@ -30,16 +30,7 @@ async def test_regular_start_cached_id(cs, dut, setup, pics):
     connector, id_tag = setup.connector_id, setup.id_tags.valid
     await id_tag_cached(cs, dut, setup, pics)
     await set_configuration(cs, "LocalPreAuthorize", "true")
-    cached = last_received(cs)
-    await dut.present_id_tag(id_tag, connector)
-    await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
-    await dut.plug_in(connector)
-    start, _ = await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
-    cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
-    no_message(cs, "Authorize", since=cached)
+    await local_start_without_authorize(cs, dut, connector, id_tag, since=last_received(cs))
 
 
 @testcase("TC_007_2_CS", "Remote Start Charging Session – Cached Id", block="core",

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.csms.station import Station
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import no_message
+from testcases.checks import local_start_without_authorize, no_message
 from testcases.states import key_settable, last_received, set_configuration
 
 #: CALLERROR codes a charger may use instead of a status for a request it cannot take (OCPP-J §4.2.3,
@@ -82,16 +82,7 @@ async def test_regular_start_id_in_local_list(cs, dut, setup):
     list is locally authorized (OCPP 1.6, Local Authorization List): no Authorize.req is sent."""
     connector, id_tag = setup.connector_id, setup.id_tags.valid
     await valid_id_tag_in_list(cs, setup)
-    listed = last_received(cs)
-    await dut.present_id_tag(id_tag, connector)
-    await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
-    await dut.plug_in(connector)
-    start, _ = await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
-    cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
-    no_message(cs, "Authorize", since=listed)
+    await local_start_without_authorize(cs, dut, connector, id_tag, since=last_received(cs))
 
 
 @testcase("TC_008_2_CS", "Remote Start Charging Session – Id in Local Authorization List", block="local_auth_list",
