@@ -53,7 +53,13 @@ def _effective_status(entry: dict) -> str:
     return entry.get("status", "Invalid")
 
 
-class AuthCache:
+class _LocalStore:
+    """What the cache and the local list share: support (a PICS item), a switch (a configuration key) and the
+    persisted store."""
+
+    ENABLED_KEY = ""
+    ENABLED_BY_DEFAULT = False
+
     def __init__(self, config, store, faults, supported: bool) -> None:
         self._config = config
         self._store = store
@@ -62,7 +68,11 @@ class AuthCache:
 
     @property
     def enabled(self) -> bool:
-        return self.supported and self._config.get_bool("AuthorizationCacheEnabled", True)
+        return self.supported and self._config.get_bool(self.ENABLED_KEY, self.ENABLED_BY_DEFAULT)
+
+
+class AuthCache(_LocalStore):
+    ENABLED_KEY, ENABLED_BY_DEFAULT = "AuthorizationCacheEnabled", True
 
     def _entries(self) -> dict:
         return self._store.section("cache")
@@ -91,16 +101,8 @@ class AuthCache:
         return len(self._entries())
 
 
-class LocalList:
-    def __init__(self, config, store, faults, supported: bool) -> None:
-        self._config = config
-        self._store = store
-        self._faults = faults
-        self.supported = supported
-
-    @property
-    def enabled(self) -> bool:
-        return self.supported and self._config.get_bool("LocalAuthListEnabled", False)
+class LocalList(_LocalStore):
+    ENABLED_KEY, ENABLED_BY_DEFAULT = "LocalAuthListEnabled", False
 
     def _data(self) -> dict:
         data = self._store.section("local_list")

@@ -120,11 +120,7 @@ class Sessions:
 
     # -- physical actions ----------------------------------------------------------------------------------
     def plug_in(self, connector_id: int, side: str = "both") -> None:
-        c = self._connector(connector_id)
-        if side not in SIDES:
-            raise ActionError(f"side must be one of {', '.join(SIDES)}")
-        if side == "cp" and c.fixed_cable:
-            raise ActionError(f"connector {c.id} has a fixed cable: there is no CP side to plug in")
+        c = self._cable_end(connector_id, side, "plug in")
         was_occupied, was_connected = c.occupied, c.vehicle_connected
         if side in ("both", "ev"):
             c.ev_plugged = True
@@ -144,12 +140,17 @@ class Sessions:
                             pending.charging_profile)
         self._connectors.save()
 
-    def unplug(self, connector_id: int, side: str = "both") -> None:
+    def _cable_end(self, connector_id: int, side: str, verb: str):
+        """The connector of a plug or unplug action, once the side is one the connector has."""
         c = self._connector(connector_id)
         if side not in SIDES:
             raise ActionError(f"side must be one of {', '.join(SIDES)}")
         if side == "cp" and c.fixed_cable:
-            raise ActionError(f"connector {c.id} has a fixed cable: there is no CP side to unplug")
+            raise ActionError(f"connector {c.id} has a fixed cable: there is no CP side to {verb}")
+        return c
+
+    def unplug(self, connector_id: int, side: str = "both") -> None:
+        c = self._cable_end(connector_id, side, "unplug")
         was_occupied, was_connected = c.occupied, c.vehicle_connected
         if side in ("both", "ev"):
             c.ev_plugged = False

@@ -41,6 +41,30 @@ async def expect_status_all(cs: Station, connectors: Iterable[int], status: str)
     return await cs.expect_all(*(cs.message("StatusNotification", connectorId=c, status=status) for c in connectors))
 
 
+async def expect_started(cs: Station, connector: int, id_tag: str, *, accepted: bool = False) -> Received:
+    """StartTransaction of ``id_tag`` and StatusNotification Charging on ``connector``, in either order (the
+    plan lets them swap); with ``accepted``, the Central System's answer to the StartTransaction must have
+    accepted the idTag. Returns the StartTransaction (its ``reply`` holds the transactionId)."""
+    start, _ = await cs.expect_all(
+        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
+        cs.message("StatusNotification", connectorId=connector, status="Charging"),
+    )
+    if accepted:
+        cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
+    return start
+
+
+async def expect_connection_timeout(cs: Station, connector: int, preparing: Received, timeout: int) -> None:
+    """Authorized (or remotely started) and nobody plugs in: Available again once ConnectionTimeOut has run
+    out from ``preparing`` and not before (less 1 s for the charger's timer), and no StartTransaction."""
+    available = await cs.expect("StatusNotification", connectorId=connector, status="Available",
+                                timeout=timeout + cs.message_timeout)
+    waited = (available.t_ns - preparing.t_ns) / 1e9
+    cs.require(waited >= timeout - 1.0,
+               f"Available {waited:.3f} s after Preparing, before the ConnectionTimeOut of {timeout} s ran out")
+    no_message(cs, "StartTransaction")
+
+
 async def local_start_without_authorize(cs: Station, dut: DeviceControl, connector: int, id_tag: str,
                                        since: Received | None) -> None:
     """A locally known idTag (cache, TC_007_1; local list, TC_008_1) with LocalPreAuthorize: present it,
@@ -49,11 +73,7 @@ async def local_start_without_authorize(cs: Station, dut: DeviceControl, connect
     await dut.present_id_tag(id_tag, connector)
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await dut.plug_in(connector)
-    start, _ = await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
-    cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
+    await expect_started(cs, connector, id_tag, accepted=True)
     no_message(cs, "Authorize", since=since)
 
 

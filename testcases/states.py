@@ -9,6 +9,7 @@ from typing import Any
 
 from harness.csms.station import Received, Station
 from harness.dut.control import DeviceControl
+from testcases.checks import expect_started
 
 
 async def charging(cs: Station, dut: DeviceControl, setup: Any, pics: Any, *, connector: int | None = None,
@@ -29,10 +30,7 @@ async def charging(cs: Station, dut: DeviceControl, setup: Any, pics: Any, *, co
     else:
         response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
         cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
-    start, _ = await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
+    start = await expect_started(cs, connector, id_tag)
     return start
 
 

@@ -8,7 +8,7 @@ idTag from an earlier case would rightly send no Authorize, and the case could n
 from __future__ import annotations
 
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import local_start_without_authorize, no_message
+from testcases.checks import expect_started, local_start_without_authorize, no_message
 from testcases.core._sessions_states import (
     id_tag_cached,
     remotely_authorized,
@@ -53,10 +53,7 @@ async def test_remote_start_cached_id(cs, dut, setup, pics):
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
     cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
-    await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
+    await expect_started(cs, connector, id_tag)
     no_message(cs, "Authorize", since=cached)
 
 

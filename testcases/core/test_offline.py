@@ -10,7 +10,7 @@ the status of a connector whose status changed while offline (§4.9).
 from __future__ import annotations
 
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import expect_stop, no_message, stop_remotely
+from testcases.checks import expect_started, expect_stop, no_message, stop_remotely
 from testcases.core._offline_states import (
     cache_cleared,
     central_system_unreachable,
@@ -84,11 +84,7 @@ async def test_offline_start_valid_id_tag(cs, dut, setup, pics):
         async with central_system_unreachable(cs, setup, meanwhile="StartTransaction") as outage:
             await dut.plug_in(connector)
             await dut.present_id_tag(id_tag, connector)
-        start, _ = await cs.expect_all(
-            cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-            cs.message("StatusNotification", connectorId=connector, status="Charging"),
-        )
-        cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
+        start = await expect_started(cs, connector, id_tag, accepted=True)
         require_offline(cs, outage, start, "start the transaction")
 
 

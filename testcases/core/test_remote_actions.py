@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.testcase import testcase
-from testcases.checks import no_message, stop_remotely
+from testcases.checks import expect_connection_timeout, expect_started, stop_remotely
 from testcases.states import charging, is_true, remote_start_awaiting_cable, transaction_id
 
 
@@ -19,10 +19,7 @@ async def test_remote_start_cable_plugged_in_first(cs, dut, setup):
     cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
     if remote_auth:
         await cs.expect("Authorize", idTag=id_tag)
-    await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
+    await expect_started(cs, connector, id_tag)
 
 
 @testcase("TC_011_1_CS", "Remote Start Charging Session – Remote Start First", block="core")
@@ -31,10 +28,7 @@ async def test_remote_start_first(cs, dut, setup):
     connector, id_tag = setup.connector_id, setup.id_tags.valid
     await remote_start_awaiting_cable(cs, setup)
     await dut.plug_in(connector)
-    await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
+    await expect_started(cs, connector, id_tag)
 
 
 @testcase("TC_011_2_CS", "Remote Start Charging Session – Time Out", block="core")
@@ -44,12 +38,7 @@ async def test_remote_start_time_out(cs, dut, setup):
     connector, timeout = setup.connector_id, setup.intervals.connection_timeout
     await cs.configure("ConnectionTimeOut", str(timeout))
     preparing = await remote_start_awaiting_cable(cs, setup)
-    available = await cs.expect("StatusNotification", connectorId=connector, status="Available",
-                                timeout=timeout + cs.message_timeout)
-    waited = (available.t_ns - preparing.t_ns) / 1e9
-    cs.require(waited >= timeout - 1.0,
-               f"Available {waited:.3f} s after Preparing, before the ConnectionTimeOut of {timeout} s ran out")
-    no_message(cs, "StartTransaction")
+    await expect_connection_timeout(cs, connector, preparing, timeout)
 
 
 @testcase("TC_012_CS", "Remote Stop Charging Session", block="core")

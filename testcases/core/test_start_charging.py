@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.testcase import needs_feature, testcase
-from testcases.checks import no_message
+from testcases.checks import expect_connection_timeout, expect_started
 
 
 @testcase("TC_003_CS", "Regular Charging Session – Plugin First", block="core",
@@ -16,11 +16,7 @@ async def test_regular_charging_session_plugin_first(cs, dut, setup):
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await dut.present_id_tag(id_tag, connector)
     await cs.expect("Authorize", idTag=id_tag)
-    start, _ = await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
-    cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
+    await expect_started(cs, connector, id_tag, accepted=True)
 
 
 @testcase("TC_004_1_CS", "Regular Charging Session – Identification First", block="core",
@@ -35,11 +31,7 @@ async def test_regular_charging_session_identification_first(cs, dut, setup):
         cs.message("StatusNotification", connectorId=connector, status="Preparing"),
     )
     await dut.plug_in(connector)
-    start, _ = await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
-    cs.require(start.reply["idTagInfo"]["status"] == "Accepted", "StartTransaction was not accepted")
+    await expect_started(cs, connector, id_tag, accepted=True)
 
 
 @testcase("TC_004_2_CS", "Regular Charging Session – Identification First – ConnectionTimeOut", block="core",
@@ -55,9 +47,4 @@ async def test_identification_first_connection_timeout(cs, dut, setup):
         cs.message("Authorize", idTag=id_tag),
         cs.message("StatusNotification", connectorId=connector, status="Preparing"),
     )
-    available = await cs.expect("StatusNotification", connectorId=connector, status="Available",
-                                timeout=timeout + cs.message_timeout)
-    waited = (available.t_ns - preparing.t_ns) / 1e9
-    cs.require(waited >= timeout - 1.0,
-               f"Available {waited:.3f} s after Preparing, before the ConnectionTimeOut of {timeout} s ran out")
-    no_message(cs, "StartTransaction")
+    await expect_connection_timeout(cs, connector, preparing, timeout)

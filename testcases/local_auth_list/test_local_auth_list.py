@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.csms.station import Station
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import local_start_without_authorize, no_message
+from testcases.checks import expect_started, local_start_without_authorize, no_message
 from testcases.states import key_settable, last_received, set_configuration
 
 #: CALLERROR codes a charger may use instead of a status for a request it cannot take (OCPP-J §4.2.3,
@@ -102,10 +102,7 @@ async def test_remote_start_id_in_local_list(cs, dut, setup):
     cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await dut.plug_in(connector)
-    await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
+    await expect_started(cs, connector, id_tag)
     no_message(cs, "Authorize", since=listed)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from harness.csms.station import Received, Response, Station
 from harness.dut.control import DeviceControl
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import INTERVAL_TOLERANCE_S, expect_status_all
+from testcases.checks import INTERVAL_TOLERANCE_S, expect_started, expect_status_all
 from testcases.core._sessions_states import shared_reader
 from testcases.states import charging, key_settable, remote_start_awaiting_cable, set_configuration
 
@@ -76,15 +76,6 @@ async def reserve_now_rejected(cs: Station, pics: Any, connector: int, id_tag: s
         return
     cs.require(response["status"] == "Rejected",
                f"ReserveNow(connectorId {connector}) answered {response['status']}, expected Rejected")
-
-
-async def started(cs: Station, connector: int, id_tag: str) -> Received:
-    """StartTransaction for ``id_tag`` and StatusNotification Charging in either order; the StartTransaction."""
-    start, _ = await cs.expect_all(
-        cs.message("StartTransaction", connectorId=connector, idTag=id_tag),
-        cs.message("StatusNotification", connectorId=connector, status="Charging"),
-    )
-    return start
 
 
 def require_reservation_id(cs: Station, start: Received, reservation_id: int | None) -> None:
@@ -147,7 +138,7 @@ async def test_reservation_local_start(cs, dut, setup, pics):
     await dut.present_id_tag(id_tag, connector)
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await dut.plug_in(connector)
-    require_reservation_id(cs, await started(cs, connector, id_tag), RESERVATION_ID)
+    require_reservation_id(cs, await expect_started(cs, connector, id_tag), RESERVATION_ID)
 
 
 @testcase("TC_046_2_CS", "Reservation of a Connector – Remote start transaction", block="reservation",
@@ -171,7 +162,7 @@ async def test_reservation_remote_start(cs, dut, setup):
     cs.require(response["status"] == "Accepted", f"RemoteStartTransaction({id_tag}) answered {response['status']}")
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await dut.plug_in(connector)
-    require_reservation_id(cs, await started(cs, connector, id_tag), RESERVATION_ID)
+    require_reservation_id(cs, await expect_started(cs, connector, id_tag), RESERVATION_ID)
 
 
 # ------------------------------------------------------------------------------------------ TC_047
@@ -199,7 +190,7 @@ async def test_reservation_expire(cs, dut, setup):
                f"the connector became Available {early:.3f} s before the reservation's expiryDate")
     await remote_start_awaiting_cable(cs, setup, id_tag=other_tag)
     await dut.plug_in(connector)
-    require_reservation_id(cs, await started(cs, connector, other_tag), None)
+    require_reservation_id(cs, await expect_started(cs, connector, other_tag), None)
 
 
 # ------------------------------------------------------------------------------------------ TC_048
@@ -235,7 +226,7 @@ async def test_reservation_occupied(cs, dut, setup, pics):
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await reserve_now(cs, connector, id_tag, expected="Occupied")
     await start_session(cs, dut, pics, connector, other_tag)
-    require_reservation_id(cs, await started(cs, connector, other_tag), None)
+    require_reservation_id(cs, await expect_started(cs, connector, other_tag), None)
 
 
 @testcase("TC_048_3_CS", "Reservation of a Connector – Unavailable", block="reservation",
@@ -293,7 +284,7 @@ async def test_reservation_of_charge_point(cs, dut, setup, pics):
                f"answered {response['status']}, expected Rejected: connector 0 is reserved for {id_tag}")
     await dut.plug_in(connector)
     await start_session(cs, dut, pics, connector, id_tag)
-    require_reservation_id(cs, await started(cs, connector, id_tag), RESERVATION_ID)
+    require_reservation_id(cs, await expect_started(cs, connector, id_tag), RESERVATION_ID)
 
 
 @testcase("TC_050_1_CS", "Reservation of a Charge Point – Faulted", block="reservation",
@@ -371,7 +362,7 @@ async def test_cancel_reservation(cs, dut, setup):
     await cs.expect("StatusNotification", connectorId=connector, status="Available")
     await remote_start_awaiting_cable(cs, setup, id_tag=other_tag)
     await dut.plug_in(connector)
-    require_reservation_id(cs, await started(cs, connector, other_tag), None)
+    require_reservation_id(cs, await expect_started(cs, connector, other_tag), None)
 
 
 @testcase("TC_052_CS", "Cancel Reservation – Rejected", block="reservation",
@@ -422,7 +413,7 @@ async def test_reserved_connector_parent_id_tag_local(cs, dut, setup, pics):
     await cs.expect_all(cs.message("Authorize", idTag=user_tag),
                         cs.message("StatusNotification", connectorId=connector, status="Preparing"))
     await dut.plug_in(connector)
-    require_reservation_id(cs, await started(cs, connector, user_tag), RESERVATION_ID)
+    require_reservation_id(cs, await expect_started(cs, connector, user_tag), RESERVATION_ID)
 
 
 @testcase("TC_053_2_CS", "Use a reserved Connector with parentIdTag – Remote", block="reservation",
@@ -443,4 +434,4 @@ async def test_reserved_connector_parent_id_tag_remote(cs, dut, setup):
     await cs.expect_all(cs.message("Authorize", idTag=user_tag),
                         cs.message("StatusNotification", connectorId=connector, status="Preparing"))
     await dut.plug_in(connector)
-    require_reservation_id(cs, await started(cs, connector, user_tag), RESERVATION_ID)
+    require_reservation_id(cs, await expect_started(cs, connector, user_tag), RESERVATION_ID)
