@@ -70,6 +70,8 @@ def command_run(args: argparse.Namespace) -> int:
         pytest_args.append("-s")  # a person must see the prompts and answer at the terminal
     for fault in args.sim_fault:
         pytest_args += ["--sim-fault", fault]
+    for behaviour in args.sim_behaviour:
+        pytest_args += ["--sim-behaviour", behaviour]
     if args.sim_reply_delay_ms:
         pytest_args += ["--sim-reply-delay-ms", str(args.sim_reply_delay_ms)]
     if args.k:
@@ -181,6 +183,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", help="name of the run directory")
     run.add_argument("--sim-fault", action="append", default=[], metavar="NAME",
                      help="inject a named fault into the reference charge point (repeatable)")
+    run.add_argument("--sim-behaviour", action="append", default=[], metavar="NAME",
+                     help="make the reference charge point take an allowed variant of OCPP 1.6 (repeatable; "
+                          "python -m simulator --list-behaviours)")
     run.add_argument("--sim-reply-delay-ms", type=int, default=0, help=argparse.SUPPRESS)
     run.add_argument("--case-timeout", type=float, default=600.0, help="hard limit per test case, seconds")
     run.add_argument("--no-cache", action="store_true", help="don't keep pytest's cache (no --lf next time)")

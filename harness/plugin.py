@@ -46,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", help="name of the run directory (default: time stamp and random suffix)")
     group.addoption("--sim-fault", action="append", default=[],
                     help="a named fault to inject into the reference charge point (repeatable)")
+    group.addoption("--sim-behaviour", action="append", default=[],
+                    help="an allowed behaviour variant of the reference charge point (repeatable)")
     group.addoption("--sim-reply-delay-ms", type=int, default=0,
                     help="make the reference charge point delay each response by this many milliseconds")
 
@@ -71,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
         run_id=config.getoption("run_id"),
         pki_dir=Path(config.getoption("pki_dir")),
         sim_faults=tuple(config.getoption("sim_fault")),
+        sim_behaviours=tuple(config.getoption("sim_behaviour")),
         sim_reply_delay_ms=config.getoption("sim_reply_delay_ms"),
     )
     config.stash[SESSION] = HarnessSession.open(pics, options)

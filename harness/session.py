@@ -38,6 +38,7 @@ class SessionOptions:
     report_dir: Path = Path("reports")
     run_id: str | None = None
     sim_faults: tuple[str, ...] = ()
+    sim_behaviours: tuple[str, ...] = ()
     sim_reply_delay_ms: int = 0
     pki_dir: Path = Path(".harness-pki")
 
@@ -92,6 +93,7 @@ class HarnessSession:
             "config_id": pics.config_id(),
             "dut_adapter": options.dut,
             "sim_faults": list(options.sim_faults),
+            "sim_behaviours": list(options.sim_behaviours),
             "security_profile": pics.test_setup.security_profile,
             "tolerate_date_time_without_offset": pics.test_setup.tolerate_date_time_without_offset,
         })
@@ -151,6 +153,7 @@ class HarnessSession:
                 state_file=self.run.path / "simulator-state.json",
                 log_file=self.run.path / "simulator.log",
                 faults=self.options.sim_faults,
+                behaviours=self.options.sim_behaviours,
                 reply_delay_ms=self.options.sim_reply_delay_ms,
                 ca_file=self.pki.root_certificate if self.pki else None,
                 client_certificate=self.pki.charge_point(self.pics.test_setup.charge_point_id)

@@ -33,6 +33,8 @@ class SimulatorConfig:
     state_file: Path
     log_file: Path
     faults: tuple[str, ...] = ()
+    #: allowed behaviours (OCPP permits them; the cases must pass): ``python -m simulator --list-behaviours``
+    behaviours: tuple[str, ...] = ()
     reply_delay_ms: int = 0
     extra_args: tuple[str, ...] = ()
     ca_file: Path | None = None
@@ -43,6 +45,8 @@ class SimulatorConfig:
                 "--state-file", str(self.state_file)]
         for fault in self.faults:
             argv += ["--fault", fault]
+        for behaviour in self.behaviours:
+            argv += ["--behaviour", behaviour]
         if self.reply_delay_ms:
             argv += ["--reply-delay-ms", str(self.reply_delay_ms)]
         if self.ca_file is not None:
