@@ -29,6 +29,7 @@ from harness.verdicts import Failed, HarnessError, Inconclusive, Verdict
 SESSION = pytest.StashKey[HarnessSession]()
 PHASES = pytest.StashKey[dict[str, tuple[Verdict, str]]]()
 NOT_APPLICABLE = pytest.StashKey[str]()
+NOT_RUN = pytest.StashKey[str]()
 STARTED = pytest.StashKey[tuple[float, str]]()
 
 
@@ -102,6 +103,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if reason:
         item.stash[NOT_APPLICABLE] = reason
         pytest.skip(f"not applicable: {reason}")
+    if session.stuck:
+        item.stash[NOT_RUN] = session.stuck
+        pytest.skip(f"not run: {session.stuck}")
 
 
 def _classify(excinfo: pytest.ExceptionInfo[BaseException] | None, when: str) -> tuple[Verdict, str]:
@@ -132,6 +136,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     phases = item.stash.setdefault(PHASES, {})
     if call.when == "setup" and NOT_APPLICABLE in item.stash:
         phases["setup"] = (Verdict.NOT_APPLICABLE, item.stash[NOT_APPLICABLE])
+    elif call.when == "setup" and NOT_RUN in item.stash:
+        phases["setup"] = (Verdict.NOT_RUN, item.stash[NOT_RUN])
     else:
         phases[call.when] = _classify(call.excinfo, call.when)
         if call.excinfo is not None and call.excinfo.errisinstance(Inconclusive):

@@ -21,9 +21,11 @@ from harness.pki import TestPki
 from harness.ocpp import PayloadValidator
 from harness.run_dir import RunDirectory
 from harness.testcase import CaseInfo
-from harness.verdicts import Failed, HarnessError, Verdict
+from harness.verdicts import Failed, HarnessError, Inconclusive, Verdict
 
 SESSION_TRACE = "_session"
+#: Cases in a row whose baseline could not be reached before the run stops: the charger is stuck.
+STUCK_AFTER = 2
 #: A person needs time to point a real charger at the harness and switch it on.
 MANUAL_FIRST_CONNECTION_S = 600.0
 
@@ -75,12 +77,20 @@ class HarnessSession:
             defaults=DefaultReplies(setup.intervals.heartbeat, id_tag_table(setup.id_tags)),
             response_timeout=float(pics.performance.ocpp_response_timeout),
             message_timeout=float(setup.timeouts.message),
+            clock_skew_tolerance=float(setup.clock_skew_tolerance),
+            boot_answer_delay=float(setup.boot_answer_delay),
         )
         self.central = CentralSystem(self.trace, {setup.charge_point_id: self.station},
                                      {setup.charge_point_id: setup.basic_auth_password})
         self.adapter: Any = None
         self.pki: TestPki | None = None
-        self.dut = DeviceControl(plugin_manager(), self.trace)
+        self.dut = DeviceControl(plugin_manager(), self.trace, self.station.mark_cause)
+        #: warnings of the baseline before the current case (requests not answered as asked)
+        self.case_warnings: list[str] = []
+        #: why the run stopped early (the charger is stuck), or None: every later case is "not run"
+        self.stuck: str | None = None
+        self._baseline_failures = 0
+        self._last_reached: str | None = None
 
     @classmethod
     def open(cls, pics: Any, options: SessionOptions) -> "HarnessSession":
@@ -107,13 +117,15 @@ class HarnessSession:
         self.trace.add("connection", event="listening",
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
         self.adapter = await self._start_adapter()
-        self.dut = DeviceControl(plugin_manager(self.adapter), self.trace)
+        self.dut = DeviceControl(plugin_manager(self.adapter), self.trace, self.station.mark_cause)
         first = MANUAL_FIRST_CONNECTION_S if self.options.dut == "manual" else float(setup.timeouts.long_operation)
         try:
             await self.station.wait_booted(first)
         except Failed as failure:
             raise Failed(f"{failure}; {self._why_no_connection()}") from None
-        await reach_session_baseline(self.station)
+        warnings = await reach_session_baseline(self.station)
+        if warnings:
+            self.run.write_run_info({"session_warnings": warnings})
 
     def _why_no_connection(self) -> str:
         """What the listener saw of a charger that never booted: the question a lab engineer asks first."""
@@ -181,6 +193,7 @@ class HarnessSession:
         return adapter
 
     async def stop(self) -> None:
+        self.station.end_case()
         stop = getattr(self.adapter, "stop", None)
         if stop is not None:
             await stop()
@@ -197,17 +210,28 @@ class HarnessSession:
         self.trace.step(f"{info.id} — {info.title}")
         self.station.begin_case()
         self.station.harness_errors.clear()
-        self.station.status_findings.clear()
-        await reach_baseline(self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation),
-                             clear_local_list=self.pics.supports_profile("LocalAuthListManagement"))
-        self.station.begin_case()
-        self.station.status_findings.clear()
-        self.station.steps.case_start_ns = self.trace.records[0]["t_ns"] if self.trace.records else 0
+        self.case_warnings = []
+        try:
+            self.case_warnings = await reach_baseline(
+                self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation),
+                clear_local_list=self.pics.supports_profile("LocalAuthListManagement"))
+        except Inconclusive as stuck:
+            self._baseline_failures += 1
+            if self._baseline_failures >= STUCK_AFTER:
+                since = f"after {self._last_reached}" if self._last_reached else "from the start of the run"
+                self.stuck = (f"the run stopped: the charge point is stuck {since}; the baseline was not reached "
+                              f"before {info.id} either ({stuck})")
+            raise
+        self._baseline_failures = 0
+        self._last_reached = info.id
+        self.station.begin_case(police=True, origin_ns=self.trace.records[0]["t_ns"] if self.trace.records else None)
 
     def findings_verdict(self) -> tuple[Verdict, str]:
         """A case whose steps all passed still fails when a frame of the charger broke the rules."""
         if self.station.harness_errors:
             return Verdict.ERROR, f"harness error: {self.station.harness_errors[0]}"
+        if self.station.findings:
+            return Verdict.FAILED, self.station.findings[0]
         if self.station.status_findings:
             return Verdict.FAILED, f"illegal connector status: {self.station.status_findings[0]}"
         for record in self.trace.frames("cp->cs"):
@@ -217,7 +241,8 @@ class HarnessSession:
         return Verdict.PASSED, ""
 
     def finish_case(self, info: CaseInfo, verdict: Verdict, reason: str, started_utc: str, duration_s: float) -> None:
-        applicable = verdict is not Verdict.NOT_APPLICABLE
+        self.station.end_case()
+        applicable = verdict not in (Verdict.NOT_APPLICABLE, Verdict.NOT_RUN)
         if applicable:
             self.trace.add("verdict", verdict=verdict.value, reason=reason)
         self.trace.begin(self.run.trace_file(SESSION_TRACE))
@@ -232,7 +257,9 @@ class HarnessSession:
             "duration_s": round(duration_s, 3),
             "trace": f"traces/{info.id}.jsonl" if applicable else None,
             "features": list(info.features),
+            **({"warnings": [self.trace.redactor.text(w) for w in self.case_warnings]} if self.case_warnings else {}),
         })
+        self.case_warnings = []
 
     def attach_trace_to_allure(self, info: CaseInfo) -> None:
         try:

@@ -7,6 +7,7 @@
   operator who answered "could not do").
 - not_applicable: the PICS excludes the case; the reason names the PICS item.
 - error: anything else, a fault of the harness itself: a bug to fix, never to hide.
+- not_run: the run stopped before the case (the charge point was stuck); the reason says after which case.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Verdict(str, Enum):
     INCONCLUSIVE = "inconclusive"
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
+    NOT_RUN = "not_run"
 
 
 class Failed(AssertionError):

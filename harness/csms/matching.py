@@ -74,6 +74,19 @@ class MessageSpec:
         inner = ", ".join(f"{key}={_show(value)}" for key, value in self.fields.items())
         return f"{self.action}({inner})"
 
+    def differences(self, payload: Any) -> list[str]:
+        """How ``payload`` differs from what is expected, field by field: "without transactionId",
+        "status=SuspendedEV, expected Charging"."""
+        actual = payload if isinstance(payload, Mapping) else {}
+        found = []
+        for key, expected in self.fields.items():
+            value = actual.get(key, _MISSING)
+            if value is _MISSING:
+                found.append(f"without {key}")
+            elif not _matches(expected, value):
+                found.append(f"{key}={_show(value)}, expected {_show(expected)}")
+        return found
+
 
 def summarize(action: str | None, payload: Any, limit: int = 160) -> str:
     """A compact one-line form of a received message for failure messages."""

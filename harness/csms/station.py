@@ -13,20 +13,32 @@ Rules:
 - ``call()`` correlates by unique id, never by content. A CALLERROR, a response that breaks the schema, or
   silence beyond the timeout fails the step, unless the test says it expects an error.
 - ``expect()`` looks at the case's inbox from a cursor on: a message that arrived before the wait began is
-  seen; a match moves the cursor past it, so successive expects check order. ``expect_all()`` matches a
-  group in any order. Every wait has a deadline on the monotonic clock, which counts down across retries.
+  seen, if it came after the wait's cause (:mod:`harness.csms.evidence`, rule 1); a match moves the cursor
+  past it, so successive expects check order. ``expect_all()`` matches a group in any order. Every wait has
+  a deadline on the monotonic clock, which counts down across retries.
+- The evidence rules (:mod:`harness.csms.evidence`) judge every frame; a finding is decisive: the wait in
+  progress, or the next one, fails the step at once with it, and the case fails even if no wait follows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Mapping
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from harness.csms.evidence import (
+    READ_ONLY_ACTIONS,
+    TRANSACTION_ACTIONS,
+    Cause,
+    Disruption,
+    Evidence,
+    get_configuration_finding,
+)
 from harness.csms.matching import MessageSpec, summarize
 from harness.csms.replies import CallErrorReply, DefaultReplies, NoReply, ReplyDecision
 from harness.csms.trace import Trace
@@ -59,6 +71,8 @@ class Received:
     seq: int
     findings: tuple[str, ...] = ()
     reply: Any = None
+    #: why this frame is no evidence of the case (evidence rule 3), or None
+    late: str | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.payload[key]
@@ -106,21 +120,28 @@ class _Pending:
     action: str
     future: asyncio.Future[Response]
     sent_ns: int
+    payload: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class StepLog:
-    """Numbers the steps of a case, so a failure can say "step 5: …"."""
+    """Numbers the steps of a case, so a failure can say "step 5: …"; the baseline before a case numbers its
+    own ("baseline 2: …"), so the case's step 1 is the plan's step 1."""
 
     trace: Trace
     number: int = 0
     case_start_ns: int = field(default_factory=time.monotonic_ns)
+    section: str = "step"
 
     def next(self, text: str) -> str:
         self.number += 1
-        label = f"step {self.number}: {text}"
+        label = f"{self.current}: {text}"
         self.trace.step(label)
         return label
+
+    @property
+    def current(self) -> str:
+        return f"{self.section} {self.number}"
 
     def offset(self, t_ns: int) -> str:
         return f"+{(t_ns - self.case_start_ns) / 1e9:.3f} s"
@@ -138,6 +159,8 @@ class Station:
         defaults: DefaultReplies,
         response_timeout: float,
         message_timeout: float,
+        clock_skew_tolerance: float = 60.0,
+        boot_answer_delay: float = 0.0,
     ) -> None:
         self.charge_point_id = charge_point_id
         self.trace = trace
@@ -165,19 +188,67 @@ class Station:
         self.status_findings: list[str] = []
         self._changed = asyncio.Condition()
         self.observers: list[Callable[[Received], None]] = []
+        self.evidence = Evidence(clock_skew_tolerance)
+        #: seconds the answer to a BootNotification waits inside a case, so a request sent before it shows
+        self.boot_answer_delay = boot_answer_delay
+        #: decisive findings of the current case, each with the step it came in ("step 4: …"): the first
+        #: one fails it
+        self.findings: list[str] = []
+        self._matched: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ----------------------------------------------------------------- case lifecycle
 
-    def begin_case(self) -> None:
-        """Forget the inbox and overrides of the previous case; keep what is known about the charger."""
+    def begin_case(self, *, police: bool = False, origin_ns: int | None = None) -> None:
+        """Forget the inbox, overrides and findings of the previous case; keep what is known about the charger.
+
+        With ``police`` the case proper begins (its baseline is done): the evidence rules apply from now, and
+        offsets in reasons count from ``origin_ns`` (the start of the case's trace)."""
         self._inbox = []
         self._cursor = 0
+        self._matched = set()
         self._overrides = []
-        self.steps = StepLog(self.trace)
+        self.findings = []
+        self.status_findings = []
+        self.steps = StepLog(self.trace, section="step" if police else "baseline")
+        if police:
+            now = time.monotonic_ns()
+            origin = now if origin_ns is None else origin_ns
+            self.steps.case_start_ns = origin
+            self.evidence.begin_case(now, datetime.now(timezone.utc), origin)
+        else:
+            self.evidence.end_case()
+
+    def end_case(self) -> None:
+        """The case is over: reboots and disconnects are no longer its findings."""
+        self.evidence.end_case()
 
     @property
     def inbox(self) -> list[Received]:
-        return list(self._inbox)
+        """The case's CALLs that may be evidence (late deliveries left out)."""
+        return [r for r in self._inbox if r.late is None]
+
+    # ----------------------------------------------------------------- evidence
+
+    def mark_cause(self, description: str, disrupts: Disruption | None = None) -> Cause:
+        """The case did something the charge point may answer (a physical action, a CALL): later
+        expectations match only what arrives from now on (evidence rule 1)."""
+        return self.evidence.cause(description, time.monotonic_ns(), disrupts)
+
+    @property
+    def latest_cause(self) -> Cause:
+        return self.evidence.latest_cause
+
+    def _add_finding(self, text: str) -> None:
+        """A decisive finding: traced, and the case fails with it (a wait in progress at once), named by the
+        step during which it came."""
+        self.trace.finding(text)
+        if self.evidence.policing:
+            self.findings.append(f"{self.steps.current}: {text}")
+
+    def _raise_if_decisive(self, label: str) -> None:
+        if self.findings and self.evidence.policing:
+            raise Failed(self.findings[0])
 
     # ----------------------------------------------------------------- connection
 
@@ -202,6 +273,9 @@ class Station:
         finally:
             if self._connection is connection:
                 self._connection = None
+                lost = self.evidence.connection_lost(time.monotonic_ns())
+                if lost:
+                    self._add_finding(lost)
             for pending in self._pending.values():
                 if not pending.future.done():
                     pending.future.set_exception(ConnectionError("the connection closed before the response"))
@@ -210,6 +284,7 @@ class Station:
 
     async def drop(self) -> None:
         """Close the current connection from the Central System's side (the harness's "cut the link")."""
+        self.mark_cause("the harness closed the connection", "link")
         if self._connection is not None:
             await self._connection.close(code=1001, reason="closed by the test harness")
             await self.wait_disconnected(self.message_timeout)
@@ -238,6 +313,7 @@ class Station:
         deadline = time.monotonic() + timeout
         async with self._changed:
             while not condition():
+                self._raise_if_decisive("")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Failed(f"waited {timeout:.1f} s for {what}")
@@ -272,40 +348,87 @@ class Station:
             self._receive_response(frame, message, t_ns)
 
     async def _receive_call(self, frame: Call, raw: str, t_ns: int) -> None:
-        findings: list[str] = []
-        error: tuple[str, str] | None = None
-        if not is_known(frame.action):
-            error = ("NotImplemented", f"unknown action {frame.action!r}")
-            findings.append(f"unknown action {frame.action!r}")
-        elif not sent_by_charge_point(frame.action):
-            error = ("NotSupported", f"{frame.action} is sent by a Central System, not by a charge point")
-            findings.append(error[1])
-        else:
-            violations = self.validator.request(frame.action, frame.payload)
-            findings.extend(f"{v.path}: {v.message}" for v in violations)
-            if violations:
-                error = (str(violations[0].error_code.value), f"{violations[0].path}: {violations[0].message}")
+        findings, error = self._check_call(frame)
+        late = None if error else self._late(frame)
+        extra = {"late": late} if late else {}
         record = self.trace.add("frame", t_ns, direction="cp->cs", raw=raw, message_type="CALL",
                                 unique_id=frame.unique_id, action=frame.action, payload=frame.payload,
-                                findings=findings)
-        reply: Any = None
+                                findings=findings, **extra)
+        if late:
+            self.trace.finding(f"late delivery: {frame.action} at {self.steps.offset(t_ns)} is no evidence of "
+                               f"this case: {late}", severity="warning")
+        if findings:
+            self._add_finding(f"the charge point sent a frame that breaks OCPP-J at {self.steps.offset(t_ns)}: "
+                              f"{'; '.join(findings)}; frame: {raw[:300]}")
+        if error is None:
+            self._judge_request(frame, t_ns)
+        received = Received(frame.action, frame.payload, frame.unique_id, t_ns, record["seq"], tuple(findings),
+                            None, late)
+        self._inbox.append(received)
         if error is not None:
             await self._send_error(frame.unique_id, *error)
+        elif frame.action == "BootNotification" and self.evidence.policing and self.boot_answer_delay > 0:
+            task = asyncio.create_task(self._answer_later(frame, received, self._decide_reply(frame)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         else:
-            try:
-                reply = await self._reply(frame)
-            except HarnessError as exc:
-                self.harness_errors.append(str(exc))
-                self.trace.finding(f"harness error: {exc}")
-                await self._send_error(frame.unique_id, "InternalError", "the test harness failed to answer")
-            except (ConnectionError, ConnectionClosed):
-                pass
-        received = Received(frame.action, frame.payload, frame.unique_id, t_ns, record["seq"],
-                            tuple(findings), reply)
-        self._inbox.append(received)
+            received = await self._answer(frame, received, self._decide_reply(frame))
         for observer in self.observers:
             observer(received)
         await self._notify()
+
+    def _check_call(self, frame: Call) -> tuple[list[str], tuple[str, str] | None]:
+        """The OCPP-J findings of a CALL and the CALLERROR it earns (None: it is answered normally)."""
+        if not is_known(frame.action):
+            return [f"unknown action {frame.action}"], ("NotImplemented", f"unknown action {frame.action}")
+        if not sent_by_charge_point(frame.action):
+            why = f"{frame.action} is sent by a Central System, not by a charge point"
+            return [why], ("NotSupported", why)
+        violations = self.validator.request(frame.action, frame.payload)
+        findings = [f"{v.path}: {v.message}" for v in violations]
+        if violations:
+            return findings, (str(violations[0].error_code.value), f"{violations[0].path}: {violations[0].message}")
+        return findings, None
+
+    def _late(self, frame: Call) -> str | None:
+        if frame.action not in TRANSACTION_ACTIONS:
+            return None
+        return self.evidence.late_delivery(frame.action, frame.payload)
+
+    def _judge_request(self, frame: Call, t_ns: int) -> None:
+        """Evidence rules 2 and 4 to 6 for a valid CALL of the charge point."""
+        if frame.action == "BootNotification":
+            found = [f] if (f := self.evidence.boot_received(t_ns)) else []
+        else:
+            found = self.evidence.request_received(frame.action, frame.payload, t_ns)
+        for text in found:
+            self._add_finding(text)
+
+    async def _answer_later(self, frame: Call, received: Received, decision: ReplyDecision) -> None:
+        """Answer a BootNotification after :attr:`boot_answer_delay` (evidence rule 6): a charger that does
+        not wait for the answer shows it on the wire. A delay, not a wait for an event: it is the stimulus."""
+        await asyncio.sleep(self.boot_answer_delay)
+        await self._answer(frame, received, decision)
+        await self._notify()
+
+    async def _answer(self, frame: Call, received: Received, decision: ReplyDecision) -> Received:
+        """Send ``decision`` for ``frame`` and keep it on the received message (``Received.reply``)."""
+        try:
+            reply = await self._reply(frame, decision)
+        except HarnessError as exc:
+            self.harness_errors.append(str(exc))
+            self.trace.finding(f"harness error: {exc}")
+            await self._send_error(frame.unique_id, "InternalError", "the test harness failed to answer")
+            return received
+        except (ConnectionError, ConnectionClosed):
+            return received
+        if reply is None:
+            return received
+        answered = replace(received, reply=reply)
+        index = next((i for i, r in enumerate(self._inbox) if r is received), None)
+        if index is not None:
+            self._inbox[index] = answered
+        return answered
 
     def _decide_reply(self, frame: Call) -> ReplyDecision:
         for override in self._overrides:
@@ -317,11 +440,12 @@ class Station:
                 return override.reply(frame.payload)
         return self.defaults.reply(frame.action, frame.payload)
 
-    async def _reply(self, frame: Call) -> Any:
-        decision = self._decide_reply(frame)
+    async def _reply(self, frame: Call, decision: ReplyDecision) -> Any:
         if isinstance(decision, NoReply):
             return None
         if isinstance(decision, CallErrorReply):
+            if frame.action == "BootNotification":
+                self.evidence.boot_unanswered_since = None
             await self._send_error(frame.unique_id, decision.error_code, decision.description)
             return decision
         violations = self.validator.response(frame.action, decision)
@@ -340,14 +464,18 @@ class Station:
             if finding:
                 self.status_findings.append(finding)
                 self.trace.finding(finding)
+                if self.evidence.policing:
+                    self.findings.append(f"{self.steps.current}: illegal connector status: {finding}")
         elif action == "BootNotification":
             self.last_boot = dict(request)
             self.status_checker.restart()
+            self.evidence.boot_answered(str(reply.get("status")))
             if reply.get("status") == "Accepted":
                 self.boot_count += 1
         elif action == "StartTransaction":
             self.reservations.discard(request.get("reservationId"))
             transaction_id = int(reply["transactionId"])
+            self.evidence.transaction_started(transaction_id, request.get("meterStart"))
             self.transactions[transaction_id] = Transaction(
                 transaction_id, int(request["connectorId"]), str(request["idTag"])
             )
@@ -373,6 +501,9 @@ class Station:
                            error_code=frame.error_code, findings=findings)
             response = Response(action or "?", frame.error_details, pending.sent_ns if pending else t_ns, t_ns,
                                 frame.error_code, frame.error_description)
+        if pending is not None and pending.action in ("TriggerMessage", "ExtendedTriggerMessage") \
+                and isinstance(frame, CallResult) and frame.payload.get("status") == "Accepted":
+            self.evidence.trigger_accepted(str(pending.payload.get("requestedMessage")))
         if pending is not None and not pending.future.done():
             if findings:
                 pending.future.set_exception(Failed(
@@ -423,13 +554,17 @@ class Station:
             raise HarnessError(f"{label}: the harness's own {action}.req breaks the schema: {violations[0]}")
         timeout = self.response_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
+        self._raise_if_decisive(label)
         try:
             await self.wait_connected(timeout)
         except Failed as exc:
+            self._raise_if_decisive(label)
             raise Failed(f"{label}: cannot send, {exc}") from None
         frame = Call(new_unique_id(), action, body)
         future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        self._pending[frame.unique_id] = _Pending(action, future, 0)
+        self._pending[frame.unique_id] = _Pending(action, future, 0, body)
+        if action not in READ_ONLY_ACTIONS:
+            self.mark_cause(f"{action}.req", Evidence.disruption_of_call(action, body))
         try:
             sent_ns = await self._send(frame, action)
         except (ConnectionError, ConnectionClosed) as exc:
@@ -448,7 +583,13 @@ class Station:
         response = Response(action, response.payload, sent_ns, response.received_ns, response.error_code,
                             response.error_description)
         if response.is_error and not allow_error:
-            raise Failed(f"{label}: answered with CALLERROR {response.error_code}: {response.error_description!r}")
+            raise Failed(f"{label}: answered with CALLERROR {response.error_code}"
+                         + (f" ({response.error_description})" if response.error_description else ""))
+        if action == "GetConfiguration" and body.get("key") and not response.is_error:
+            wrong = get_configuration_finding(list(body["key"]), response.payload)
+            if wrong:
+                self._add_finding(wrong)
+                raise Failed(f"{label}: {wrong}")
         self._track_own(action, body, response)
         return response
 
@@ -467,14 +608,87 @@ class Station:
     def message(action: str, /, **fields: Any) -> MessageSpec:
         return MessageSpec(action, fields)
 
-    def _find(self, spec: MessageSpec, start: int, taken: set[int] = frozenset()) -> int | None:  # type: ignore[assignment]
+    def _find(self, spec: MessageSpec, start: int, taken: Iterable[int] = (), floor_ns: int = 0) -> int | None:
+        """The first message from ``start`` on that matches ``spec``, is not ``taken``, arrived at or after
+        ``floor_ns`` and is not a late delivery."""
         for index in range(start, len(self._inbox)):
-            if index not in taken and spec.matches(self._inbox[index].action, self._inbox[index].payload):
+            r = self._inbox[index]
+            if index not in taken and r.late is None and r.t_ns >= floor_ns and spec.matches(r.action, r.payload):
                 return index
         return None
 
+    async def expect(self, action: str, /, *, timeout: float | None = None, after: Cause | None = None,
+                     **fields: Any) -> Received:
+        """Wait for the next CALL matching ``action`` and ``fields`` (a subset of its payload) that arrived
+        after ``after`` (default: the latest cause, evidence rule 1)."""
+        (received,) = await self.expect_all(MessageSpec(action, fields), timeout=timeout, after=after)
+        return received
+
+    async def expect_all(self, *specs: MessageSpec, timeout: float | None = None,
+                         after: Cause | None = None) -> tuple[Received, ...]:
+        """Wait for one message per spec, in any order among themselves, all after the cursor and after the
+        cause ``after`` (default: the latest cause when the wait begins)."""
+        what = " and ".join(spec.describe() for spec in specs)
+        label = self.steps.next(f"expect {what}" + (" in either order" if len(specs) > 1 else ""))
+        step = label.split(":")[0]
+        timeout = self.message_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        start, cause = self._cursor, after or self.latest_cause
+        async with self._changed:
+            while True:
+                found: dict[int, int] = {}
+                for number, spec in enumerate(specs):
+                    index = self._find(spec, start, found.values(), cause.t_ns)
+                    if index is not None:
+                        found[number] = index
+                if len(found) == len(specs):
+                    self._cursor = max(found.values()) + 1
+                    self._matched.update(found.values())
+                    return tuple(self._inbox[found[n]] for n in range(len(specs)))
+                self._raise_if_decisive(label)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    missing = [s for n, s in enumerate(specs) if n not in found]
+                    raise Failed(f"{step}: expected {' and '.join(s.describe() for s in missing)} within "
+                                 f"{timeout:.1f} s; {self._why_not(missing, start, cause)}")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    pass
+
+    # ----------------------------------------------------------------- reasons
+
+    def _why_not(self, missing: list[MessageSpec], start: int, cause: Cause) -> str:
+        """What did arrive, in the words a vendor needs: an effect before its cause, a late delivery, the
+        near miss and the field that differed, or else what came instead."""
+        for spec in missing:
+            before = self._find(spec, start, self._matched)
+            if before is not None and self._inbox[before].t_ns < cause.t_ns:
+                r = self._inbox[before]
+                return (f"{summarize(r.action, r.payload)} came before the action ({cause.description}), at "
+                        f"{(r.t_ns - cause.t_ns) / 1e9:+.3f} s from it: it is no evidence of the action")
+        for spec in missing:
+            late = [r for r in self._inbox[start:] if r.late and spec.matches(r.action, r.payload)]
+            if late:
+                return (f"{summarize(late[-1].action, late[-1].payload)} arrived at {self.steps.offset(late[-1].t_ns)} "
+                        f"but {late[-1].late}")
+        near = self._near_misses(missing, start, cause)
+        seen = near or self._seen_since(start, {s.action for s in missing})
+        return seen + self._earlier_match(missing, start)
+
+    def _near_misses(self, missing: list[MessageSpec], start: int, cause: Cause) -> str:
+        """Messages of the expected action that differed in some field, and how (the last three)."""
+        lines = []
+        for spec in missing:
+            candidates = [r for i, r in enumerate(self._inbox) if i >= start and i not in self._matched
+                          and r.late is None and r.t_ns >= cause.t_ns and r.action == spec.action]
+            for r in candidates[-3:]:
+                lines.append(f"{summarize(r.action, r.payload)} at {self.steps.offset(r.t_ns)} "
+                             f"{'; '.join(spec.differences(r.payload))}")
+        return ("received " + ", and ".join(lines)) if lines else ""
+
     def _seen_since(self, start: int, prefer: set[str]) -> str:
-        seen = self._inbox[start:]
+        seen = [r for r in self._inbox[start:] if r.late is None]
         relevant = [r for r in seen if r.action in prefer] or [r for r in seen if r.action != "Heartbeat"]
         if not relevant:
             return "received nothing" if not seen else "received only Heartbeat"
@@ -482,45 +696,17 @@ class Station:
         more = f" (and {len(relevant) - 5} earlier)" if len(relevant) > 5 else ""
         return f"received {shown}{more}"
 
-    async def expect(self, action: str, /, *, timeout: float | None = None, **fields: Any) -> Received:
-        """Wait for the next CALL matching ``action`` and ``fields`` (a subset of its payload)."""
-        (received,) = await self.expect_all(MessageSpec(action, fields), timeout=timeout)
-        return received
-
-    async def expect_all(self, *specs: MessageSpec, timeout: float | None = None) -> tuple[Received, ...]:
-        """Wait for one message per spec, in any order among themselves, all after the cursor."""
-        what = " and ".join(spec.describe() for spec in specs)
-        label = self.steps.next(f"expect {what}" + (" in either order" if len(specs) > 1 else ""))
-        timeout = self.message_timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
-        start = self._cursor
-        async with self._changed:
-            while True:
-                found: dict[int, int] = {}
-                for number, spec in enumerate(specs):
-                    index = self._find(spec, start, set(found.values()))
-                    if index is not None:
-                        found[number] = index
-                if len(found) == len(specs):
-                    self._cursor = max(found.values()) + 1
-                    return tuple(self._inbox[found[n]] for n in range(len(specs)))
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    missing = " and ".join(s.describe() for n, s in enumerate(specs) if n not in found)
-                    earlier = self._earlier_match(specs, start)
-                    raise Failed(f"{label.split(':')[0]}: expected {missing} within {timeout:.1f} s; "
-                                 f"{self._seen_since(start, {s.action for s in specs})}{earlier}")
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
-
-    def _earlier_match(self, specs: tuple[MessageSpec, ...], start: int) -> str:
+    def _earlier_match(self, specs: Iterable[MessageSpec], start: int) -> str:
+        """A matching message that no earlier step took and that came after the last boot, but before the
+        cursor: the charger sent it out of order."""
+        boots = [i for i, r in enumerate(self._inbox[:start]) if r.action == "BootNotification"]
+        first = boots[-1] + 1 if boots else 0
         for spec in specs:
-            index = self._find(spec, 0)
-            if index is not None and index < start:
+            for index in range(first, start):
                 r = self._inbox[index]
-                return f" ({spec.describe()} did arrive, but earlier, at {self.steps.offset(r.t_ns)}, out of order)"
+                if index not in self._matched and r.late is None and spec.matches(r.action, r.payload):
+                    return (f" ({spec.describe()} did arrive, but earlier, at {self.steps.offset(r.t_ns)}, "
+                            "before the message of an earlier step: out of order)")
         return ""
 
     async def expect_no(self, action: str, /, *, within: float, **fields: Any) -> None:
@@ -536,6 +722,7 @@ class Station:
                     r = self._inbox[index]
                     raise Failed(f"{label.split(':')[0]}: expected no {spec.describe()}; received "
                                  f"{summarize(r.action, r.payload)} at {self.steps.offset(r.t_ns)}")
+                self._raise_if_decisive(label)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
@@ -547,13 +734,13 @@ class Station:
     def require(self, condition: bool, message: str) -> None:
         """Fail the current step with ``message`` unless ``condition`` holds."""
         if not condition:
-            raise Failed(f"step {self.steps.number}: {message}")
+            raise Failed(f"{self.steps.current}: {message}")
 
     def since(self, received: "Received | None" = None) -> list[Received]:
         """The CALLs of this case that arrived after ``received`` (all of them when None)."""
         start = 0 if received is None else next(
             (i + 1 for i, r in enumerate(self._inbox) if r.seq == received.seq), len(self._inbox))
-        return self._inbox[start:]
+        return [r for r in self._inbox[start:] if r.late is None]
 
     # ----------------------------------------------------------------- replies
 
@@ -572,7 +759,7 @@ class Station:
         """The value of configuration ``key`` by GetConfiguration (None when unknown to the charger)."""
         response = await self.call("GetConfiguration", key=[key])
         for entry in response.payload.get("configurationKey", []):
-            if entry.get("key") == key:
+            if str(entry.get("key", "")).lower() == key.lower():
                 return entry.get("value")
         return None
 
@@ -583,16 +770,22 @@ class Station:
         response = await self.call("ChangeConfiguration", key=key, value=value)
         status = response.payload.get("status")
         if status != expect:
-            raise Failed(f"step {self.steps.number}: ChangeConfiguration({key}={value}) answered {status}, "
+            raise Failed(f"{self.steps.current}: ChangeConfiguration({key}={value}) answered {status}, "
                          f"expected {expect}")
         return response
 
-    async def restore_configuration(self) -> None:
-        """Put back every key a previous case changed through :meth:`configure`."""
+    async def restore_configuration(self) -> list[str]:
+        """Put back every key a previous case changed through :meth:`configure`; returns what could not be
+        put back, in words."""
         pending, self._restore = self._restore, {}
+        refused = []
         for key, value in pending.items():
             if value is not None:
-                await self.call("ChangeConfiguration", key=key, value=value)
+                response = await self.call("ChangeConfiguration", key=key, value=value)
+                if response.payload.get("status") != "Accepted":
+                    shown = "***" if key.lower() == "authorizationkey" else value
+                    refused.append(f"ChangeConfiguration({key}={shown}) answered {response.payload.get('status')}")
+        return refused
 
     async def wait_booted(self, timeout: float | None = None) -> None:
         await self._wait_until(lambda: self.boot_count > 0 and self.connected, timeout,

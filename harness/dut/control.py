@@ -8,7 +8,7 @@ simulator are driven the same way.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable
 
 import pluggy
 
@@ -36,10 +36,20 @@ def plugin_manager(*adapters: object) -> pluggy.PluginManager:
     return manager
 
 
+#: Physical actions that may make the charge point reboot or lose its connection (evidence rule 2).
+_DISRUPTS = {"power_cycle": "reboot"}
+
+OnCause = Callable[..., Any]
+
+
 class DeviceControl:
-    def __init__(self, manager: pluggy.PluginManager, trace: Trace) -> None:
+    """``on_cause(description, disrupts)`` is told the moment an action begins: the Central System's
+    expectations after it match only what the charge point sends from then on (evidence rule 1)."""
+
+    def __init__(self, manager: pluggy.PluginManager, trace: Trace, on_cause: OnCause | None = None) -> None:
         self.manager = manager
         self.trace = trace
+        self.on_cause = on_cause
 
     async def _perform(self, action: str, **args: Any) -> None:
         fill = dict(args)
@@ -48,6 +58,9 @@ class DeviceControl:
         if action == "fault":
             fill["fault"] = "induce" if args["active"] else "clear"
         description = _DESCRIPTIONS[action].format(**fill)
+        if self.on_cause is not None and action != "baseline":
+            disrupts = "link" if action == "network" and not args["up"] else _DISRUPTS.get(action)
+            self.on_cause(description, disrupts)
         awaitable: Awaitable[None] | None = getattr(self.manager.hook, f"dut_{action}")(**args)
         if awaitable is None:
             self.trace.add("dut", action=action, args=args, outcome="unsupported")

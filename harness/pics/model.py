@@ -325,6 +325,8 @@ class TestSetup:
     intervals: Intervals
     timeouts: Timeouts
     tolerate_date_time_without_offset: bool = False
+    clock_skew_tolerance: float = 60.0
+    boot_answer_delay: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -524,7 +526,8 @@ class Pics:
         setup.update(connector_id=ts.connector_id, id_tags=plain(ts.id_tags),
                      unknown_transaction_id=ts.unknown_transaction_id, intervals=plain(ts.intervals),
                      timeouts=plain(ts.timeouts),
-                     tolerate_date_time_without_offset=ts.tolerate_date_time_without_offset)
+                     tolerate_date_time_without_offset=ts.tolerate_date_time_without_offset,
+                     clock_skew_tolerance=ts.clock_skew_tolerance, boot_answer_delay=ts.boot_answer_delay)
         out: dict[str, Any] = {"pics_version": self.pics_version, "product": plain(self.product)}
         if self.certificate is not None:
             out["certificate"] = plain(self.certificate)

@@ -471,6 +471,12 @@ PICS_SPEC = Obj({
         "timeouts": F(Obj({"message": F(Num(), title="default wait for one expected message, seconds"),
                            "long_operation": F(Num(), title="reboots, reconnects, file transfers, seconds")})),
         "tolerate_date_time_without_offset": F(Bool(), required=False, default=False),
+        "clock_skew_tolerance": F(Num(), required=False, default=60.0,
+                                  title="how far a transaction message's own timestamp may lie before the start of "
+                                        "the case before it counts as a late delivery, seconds"),
+        "boot_answer_delay": F(Num(), required=False, default=1.0,
+                               title="how long the Central System waits before it answers a BootNotification inside "
+                                     "a case, so a request sent before the answer shows, seconds"),
     }, extra_schema={"if": {"properties": {"security_profile": {"enum": [1, 2]}}, "required": ["security_profile"]},
                      "then": {"required": ["basic_auth_password"]}})),
 })

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 VERDICT_LABELS = {"passed": "Passed", "failed": "Failed", "inconclusive": "Inconclusive",
-                  "not_applicable": "Not applicable", "error": "Error"}
+                  "not_applicable": "Not applicable", "error": "Error", "not_run": "Not run"}
 BLOCK_LABELS = {"core": "Core", "local_auth_list": "Local Authorization List Management",
                 "firmware": "Firmware Management", "reservation": "Reservation", "remote_trigger": "Remote Trigger",
                 "smart_charging": "Smart Charging", "security": "Security"}

@@ -27,7 +27,7 @@ def _x(value) -> str:
     """Text XML 1.0 can carry (a charger may put any byte in a frame that a reason quotes)."""
     return _NOT_XML.sub("\ufffd", str(value))
 
-_SKIP_PREFIX = {"inconclusive": "inconclusive", "not_applicable": "not applicable"}
+_SKIP_PREFIX = {"inconclusive": "inconclusive", "not_applicable": "not applicable", "not_run": "not run"}
 
 
 def _duration(result: dict) -> float:

@@ -35,7 +35,8 @@ def render_markdown(report: Report) -> str:
     r = report
     out = [f"# {r.title}", "", f"**Overall result: {r.overall_verdict}** — "
            f"{r.overall.passed} passed, {r.overall.failed} failed, {r.overall.inconclusive} inconclusive, "
-           f"{r.overall.error} error, {r.overall.not_applicable} not applicable", ""]
+           f"{r.overall.error} error, {r.overall.not_applicable} not applicable"
+           + (f", {r.overall.not_run} not run" if r.overall.not_run else ""), ""]
     out += table(["Item", "Value"], [[f.label, f.value] for f in r.header])
     if r.status.state != "complete" or r.status.warnings:
         out += [f"> **{cell(r.status.message)}**"] + [f"> - {cell(w)}" for w in r.status.warnings] + [""]

@@ -88,6 +88,7 @@ class Counts:
     inconclusive: int = 0
     not_applicable: int = 0
     error: int = 0
+    not_run: int = 0
 
     @property
     def ran(self) -> int:
@@ -95,15 +96,16 @@ class Counts:
 
     @property
     def total(self) -> int:
-        return self.ran + self.not_applicable
+        return self.ran + self.not_applicable + self.not_run
 
     def add(self, verdict: str) -> None:
         setattr(self, verdict, getattr(self, verdict) + 1)
 
 
 def profile_verdict(counts: Counts) -> str:
-    """Pass: every applicable case passed and at least one ran. Fail: any failed, inconclusive or error."""
-    if counts.failed or counts.inconclusive or counts.error:
+    """Pass: every applicable case passed and at least one ran. Fail: any failed, inconclusive, error or not
+    run (a run that stopped early proves nothing of the cases it did not reach)."""
+    if counts.failed or counts.inconclusive or counts.error or counts.not_run:
         return "Fail"
     return "Pass" if counts.passed else "Not tested"
 

@@ -20,7 +20,7 @@ from harness.report.redact import Secrets
 
 log = logging.getLogger(__name__)
 
-VERDICTS = ("passed", "failed", "inconclusive", "not_applicable", "error")
+VERDICTS = ("passed", "failed", "inconclusive", "not_applicable", "error", "not_run")
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 
 
