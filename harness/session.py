@@ -6,7 +6,9 @@ runner.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,21 @@ class SessionOptions:
     sim_behaviours: tuple[str, ...] = ()
     sim_reply_delay_ms: int = 0
     pki_dir: Path = Path(".harness-pki")
+
+
+#: How often manual mode tells the person how long the harness still waits.
+COUNTDOWN_EVERY_S = 15.0
+
+
+async def countdown(what: str, seconds: float) -> None:
+    """Manual mode: tell the person at the charger how long the harness still waits for ``what``. A display
+    ticker that the wait cancels the moment the effect arrives; it waits for nothing itself."""
+    remaining = seconds
+    while remaining > 0:
+        print(f"    waiting up to {remaining:.0f} s for {what}", file=sys.stderr, flush=True)
+        step = min(COUNTDOWN_EVERY_S, remaining)
+        await asyncio.sleep(step)
+        remaining -= step
 
 
 def id_tag_table(id_tags: Any) -> IdTagTable:
@@ -118,14 +135,53 @@ class HarnessSession:
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
         self.adapter = await self._start_adapter()
         self.dut = DeviceControl(plugin_manager(self.adapter), self.trace, self.station.mark_cause)
+        if self.options.dut == "manual":
+            self.station.physical_timeout = float(setup.timeouts.physical_action)
+            self.station.countdown = countdown
+        await self.dut.session_start(self.central.url, setup.charge_point_id)
         first = MANUAL_FIRST_CONNECTION_S if self.options.dut == "manual" else float(setup.timeouts.long_operation)
         try:
-            await self.station.wait_booted(first)
+            await self.station.wait_connected(first)
+            await self._booted()
         except Failed as failure:
             raise Failed(f"{failure}; {self._why_no_connection()}") from None
         warnings = await reach_session_baseline(self.station)
         if warnings:
             self.run.write_run_info({"session_warnings": warnings})
+
+    async def _booted(self) -> None:
+        """A connected charger that sends no BootNotification within a message timeout may simply be booted
+        already (OCPP asks for a BootNotification after a reboot, not after a reconnect). Ask it for one with
+        TriggerMessage where RT-0 is claimed, else power-cycle it where the adapter can; otherwise go on with
+        the charger as it is, and say so once."""
+        setup = self.pics.test_setup
+        station, long_wait = self.station, float(setup.timeouts.long_operation)
+        try:
+            await station.wait_booted(float(setup.timeouts.message))
+            return
+        except Failed:
+            pass
+        if self.pics.feature("RT-0"):
+            response = await station.call("TriggerMessage", requestedMessage="BootNotification", allow_error=True)
+            if response.payload.get("status") == "Accepted":
+                await station.wait_booted(long_wait)
+                return
+        if await self._power_cycled(long_wait):
+            return
+        note = ("the charge point was connected but sent no BootNotification (it was booted before the run); "
+                "the run goes on with it as it is: the BootNotification it reported is unknown")
+        print(f"ocpp-harness: {note}", flush=True)
+        self.trace.finding(note, severity="warning")
+        self.run.write_run_info({"session_start": note})
+        station.assume_booted()
+
+    async def _power_cycled(self, timeout: float) -> bool:
+        try:
+            await self.dut.power_cycle()
+        except Inconclusive:
+            return False
+        await self.station.wait_booted(timeout)
+        return True
 
     def _why_no_connection(self) -> str:
         """What the listener saw of a charger that never booted: the question a lab engineer asks first."""
@@ -194,6 +250,10 @@ class HarnessSession:
 
     async def stop(self) -> None:
         self.station.end_case()
+        try:
+            await self.dut.session_end()
+        except Inconclusive as exc:
+            self.trace.finding(f"session_end: {exc}", severity="warning")
         stop = getattr(self.adapter, "stop", None)
         if stop is not None:
             await stop()

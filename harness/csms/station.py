@@ -175,6 +175,7 @@ class Station:
         #: Central System is not told of an expiry, and a CancelReservation of one is merely Rejected)
         self.reservations: set[int] = set()
         self.boot_count = 0
+        self.assumed_booted = False
         self.last_boot: dict[str, Any] | None = None
         self._connection: ServerConnection | None = None
         self._inbox: list[Received] = []
@@ -196,6 +197,11 @@ class Station:
         self.findings: list[str] = []
         self._matched: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        #: manual mode: how long a person may take to perform a physical action (None: no person)
+        self.physical_timeout: float | None = None
+        #: manual mode: shows a person how long the harness still waits (what, seconds)
+        self.countdown: Callable[[str, float], Any] | None = None
+        self._slow_cause: Cause | None = None
 
     # ----------------------------------------------------------------- case lifecycle
 
@@ -230,10 +236,14 @@ class Station:
 
     # ----------------------------------------------------------------- evidence
 
-    def mark_cause(self, description: str, disrupts: Disruption | None = None) -> Cause:
+    def mark_cause(self, description: str, disrupts: Disruption | None = None, *, physical: bool = False) -> Cause:
         """The case did something the charge point may answer (a physical action, a CALL): later
-        expectations match only what arrives from now on (evidence rule 1)."""
-        return self.evidence.cause(description, time.monotonic_ns(), disrupts)
+        expectations match only what arrives from now on (evidence rule 1). With :attr:`physical_timeout`
+        set (a person performs physical actions), the first expectation after a physical one waits that long."""
+        cause = self.evidence.cause(description, time.monotonic_ns(), disrupts)
+        if physical and self.physical_timeout:
+            self._slow_cause = cause
+        return cause
 
     @property
     def latest_cause(self) -> Cause:
@@ -632,8 +642,26 @@ class Station:
         label = self.steps.next(f"expect {what}" + (" in either order" if len(specs) > 1 else ""))
         step = label.split(":")[0]
         timeout = self.message_timeout if timeout is None else timeout
-        deadline = time.monotonic() + timeout
         start, cause = self._cursor, after or self.latest_cause
+        ticker = None
+        if cause is self._slow_cause and self.physical_timeout:
+            timeout = max(timeout, self.physical_timeout)
+            ticker = self._start_countdown(what, timeout)
+        deadline = time.monotonic() + timeout
+        try:
+            return await self._wait_all(specs, start, cause, deadline, timeout, label)
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+
+    def _start_countdown(self, what: str, timeout: float) -> "asyncio.Task[Any] | None":
+        if self.countdown is None:
+            return None
+        return asyncio.create_task(self.countdown(what, timeout))
+
+    async def _wait_all(self, specs: tuple[MessageSpec, ...], start: int, cause: Cause, deadline: float,
+                        timeout: float, label: str) -> tuple[Received, ...]:
+        step = label.split(":")[0]
         async with self._changed:
             while True:
                 found: dict[int, int] = {}
@@ -644,6 +672,8 @@ class Station:
                 if len(found) == len(specs):
                     self._cursor = max(found.values()) + 1
                     self._matched.update(found.values())
+                    if cause is self._slow_cause:
+                        self._slow_cause = None
                     return tuple(self._inbox[found[n]] for n in range(len(specs)))
                 self._raise_if_decisive(label)
                 remaining = deadline - time.monotonic()
@@ -788,8 +818,14 @@ class Station:
         return refused
 
     async def wait_booted(self, timeout: float | None = None) -> None:
-        await self._wait_until(lambda: self.boot_count > 0 and self.connected, timeout,
+        await self._wait_until(lambda: (self.boot_count > 0 or self.assumed_booted) and self.connected, timeout,
                                "an accepted BootNotification")
+
+    def assume_booted(self) -> None:
+        """Go on with a charger that was booted before the run and only connected: its boot is taken as
+        Accepted, though it was never seen."""
+        self.assumed_booted = True
+        self.evidence.boot_answered("Accepted")
 
     async def wait_for(self, condition: Callable[[], bool], what: str, timeout: float | None = None) -> None:
         """Wait until ``condition`` over the station's known state holds (statuses, transactions, …)."""

@@ -1,17 +1,34 @@
 """The ``command`` adapter: the vendor's bench performs each physical action with a program of its own.
 
 ``--dut-config bench.yaml`` maps actions to argv templates; each is run directly (never through a shell),
-with ``{connector}``, ``{side}``, ``{id_tag}``, ``{up}``, ``{error_code}``, ``{active}`` filled in::
+in the folder of the bench file (so ``./bench`` is the script beside it), with these placeholders filled in:
+
+| action | placeholders |
+|---|---|
+| ``plug_in``, ``unplug`` | ``{connector}``, ``{side}`` (``both``, ``ev`` or ``cp``) |
+| ``present_id_tag`` | ``{id_tag}``, ``{connector}`` |
+| ``power_cycle``, ``baseline``, ``session_end`` | none |
+| ``network`` | ``{up}``: ``true`` to restore the connection, ``false`` to cut it |
+| ``fault`` | ``{connector}``, ``{error_code}``, ``{active}``: ``true`` to raise it, ``false`` to clear it |
+| ``prompt`` | ``{question}`` (the text a person would read), ``{prompt_id}`` (a stable id of the question); the
+  command prints ``yes``, ``no`` or ``could not do`` |
+| ``session_start`` | ``{url}`` (the Central System's ws:// or wss:// URL), ``{charge_point_id}``; run once,
+  after the harness listens and before it waits for the first connection (start a simulator there) |
+
+Booleans render as ``true``/``false``. An example::
 
     timeout_s: 30
     actions:
+      session_start: ["./bench", "start", "--url", "{url}/{charge_point_id}"]
+      session_end: ["./bench", "stop"]
       plug_in: ["./bench", "plug", "--connector", "{connector}", "--side", "{side}"]
       unplug: ["./bench", "unplug", "--connector", "{connector}", "--side", "{side}"]
       present_id_tag: ["./bench", "rfid", "{id_tag}"]
       power_cycle: ["./bench", "power", "cycle"]
 
 An action the file does not map falls through to the next adapter (or makes the case inconclusive). A
-command that fails (non-zero exit, timeout) makes the case inconclusive, quoting its stderr.
+command that fails (non-zero exit, timeout) makes the case inconclusive, quoting its stderr. A
+``session_start`` command must return (start the charger in the background); it has ``timeout_s`` too.
 """
 
 from __future__ import annotations
@@ -26,7 +43,8 @@ import yaml
 from harness.dut.hookspecs import hookimpl
 from harness.verdicts import Inconclusive
 
-ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "network", "fault", "baseline", "prompt")
+ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "network", "fault", "baseline", "prompt",
+           "session_start", "session_end")
 
 
 class CommandConfigError(ValueError):
@@ -103,3 +121,11 @@ class CommandAdapter:
     @hookimpl
     def dut_prompt(self, question: str, prompt_id: str):  # type: ignore[no-untyped-def]
         return self._maybe("prompt", question=question, prompt_id=prompt_id)
+
+    @hookimpl
+    def dut_session_start(self, url: str, charge_point_id: str):  # type: ignore[no-untyped-def]
+        return self._maybe("session_start", url=url, charge_point_id=charge_point_id)
+
+    @hookimpl
+    def dut_session_end(self):  # type: ignore[no-untyped-def]
+        return self._maybe("session_end")

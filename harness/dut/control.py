@@ -60,7 +60,7 @@ class DeviceControl:
         description = _DESCRIPTIONS[action].format(**fill)
         if self.on_cause is not None and action != "baseline":
             disrupts = "link" if action == "network" and not args["up"] else _DISRUPTS.get(action)
-            self.on_cause(description, disrupts)
+            self.on_cause(description, disrupts, physical=True)
         awaitable: Awaitable[None] | None = getattr(self.manager.hook, f"dut_{action}")(**args)
         if awaitable is None:
             self.trace.add("dut", action=action, args=args, outcome="unsupported")
@@ -92,6 +92,25 @@ class DeviceControl:
 
     async def baseline(self) -> None:
         await self._perform("baseline")
+
+    async def session_start(self, url: str, charge_point_id: str) -> bool:
+        """Let the bench start its charger; False when no adapter has such an action (it starts itself)."""
+        return await self._optional("session_start", url=url, charge_point_id=charge_point_id)
+
+    async def session_end(self) -> bool:
+        return await self._optional("session_end")
+
+    async def _optional(self, action: str, **args: Any) -> bool:
+        awaitable = getattr(self.manager.hook, f"dut_{action}")(**args)
+        if awaitable is None:
+            return False
+        try:
+            await awaitable
+        except Inconclusive as exc:
+            self.trace.add("dut", action=action, args=args, outcome="failed", detail=str(exc))
+            raise
+        self.trace.add("dut", action=action, args=args, outcome="done")
+        return True
 
     async def ask(self, question: str, prompt_id: str) -> bool:
         """Ask an observation only a person can make; "yes" is True, "no" False, anything else inconclusive."""

@@ -61,3 +61,12 @@ class DutSpec:
     def dut_prompt(self, question: str, prompt_id: str) -> Awaitable[str] | None:
         """Ask an observation of a person or a bench: the awaitable returns ``"yes"``, ``"no"`` or
         ``"could not do"``."""
+
+    @hookspec(firstresult=True)
+    def dut_session_start(self, url: str, charge_point_id: str) -> Awaitable[None] | None:
+        """The Central System listens at ``url``: start the charger (or point it there), once per run. A
+        bench that starts its charger itself need not implement it."""
+
+    @hookspec(firstresult=True)
+    def dut_session_end(self) -> Awaitable[None] | None:
+        """The run is over: stop the charger the bench started."""

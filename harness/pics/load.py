@@ -203,8 +203,11 @@ def _cross_check(c: _Checker, d: dict[str, Any]) -> None:     # noqa: C901 - a f
               f"technologies of HFS-9 ({', '.join(hw['HFS-9'])})")
 
     # features, additional questions, profiles
-    both("optional_features", "C-06.1", "C-06.2", "a charger either keeps or ends the authorization when the cable "
-         "is disconnected on the EV side")
+    ev_side_key = (d.get("configuration_keys") or {}).get("StopTransactionOnEVSideDisconnect") or {}
+    if ev_side_key.get("access") != "read-write":   # a read-write key lets one charger do either, as configured
+        both("optional_features", "C-06.1", "C-06.2", "a charger either keeps or ends the authorization when the "
+             "cable is disconnected on the EV side (unless StopTransactionOnEVSideDisconnect is declared read-write "
+             "in configuration_keys)")
     both("optional_features", "C-10.1", "C-10.2", "a charger either unlocks the connector or not when the cable is "
          "disconnected on the EV side")
     both("additional_questions", "AQ-7.1", "AQ-7.2", "the StopTransaction after a power loss is sent either before "

@@ -207,7 +207,7 @@ class Product:
     product_designation: str
     charge_point_vendor: str                    # as reported in BootNotification
     charge_point_model: str                     # as reported in BootNotification
-    firmware_version: str
+    firmware_version: str | None = None         # optional in BootNotification, so in the PICS too
     device_type: str = "Charging Station"
     serial_number: str | None = None            # chargePointSerialNumber (optional)
     firmware_image_sha256: str | None = None
@@ -311,6 +311,7 @@ class Intervals:
 class Timeouts:
     message: float
     long_operation: float
+    physical_action: float = 120.0
 
 
 @dataclass(frozen=True)

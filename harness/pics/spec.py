@@ -377,7 +377,9 @@ PICS_SPEC = Obj({
                                  title="chargePointVendor as the charger reports it"),
         "charge_point_model": F(Str(max_len=20, why=" (BootNotification chargePointModel is a CiString20)"),
                                 title="chargePointModel as the charger reports it"),
-        "firmware_version": F(Str(max_len=50, why=" (BootNotification firmwareVersion is a CiString50)")),
+        "firmware_version": F(Str(max_len=50, why=" (BootNotification firmwareVersion is a CiString50)"),
+                              required=False, default=None,
+                              title="firmwareVersion as the charger reports it (optional in BootNotification)"),
         "device_type": F(_NAME, required=False, default="Charging Station"),
         "serial_number": F(Str(max_len=25, why=" (BootNotification chargePointSerialNumber is a CiString25)"),
                            required=False, default=None, title="chargePointSerialNumber, when the charger sends one"),
@@ -469,7 +471,10 @@ PICS_SPEC = Obj({
             ("clock_aligned_data", "ClockAlignedDataInterval, seconds"),
             ("connection_timeout", "ConnectionTimeOut, seconds"))})),
         "timeouts": F(Obj({"message": F(Num(), title="default wait for one expected message, seconds"),
-                           "long_operation": F(Num(), title="reboots, reconnects, file transfers, seconds")})),
+                           "long_operation": F(Num(), title="reboots, reconnects, file transfers, seconds"),
+                           "physical_action": F(Num(), required=False, default=120.0,
+                                                title="manual mode: the wait for the first effect of a physical "
+                                                      "action a person performs, seconds")})),
         "tolerate_date_time_without_offset": F(Bool(), required=False, default=False),
         "clock_skew_tolerance": F(Num(), required=False, default=60.0,
                                   title="how far a transaction message's own timestamp may lie before the start of "

@@ -114,6 +114,8 @@ def render_markdown(report: Report) -> str:
     if i.reference_certificate:
         out += ["Certificate the PICS was taken from:", ""]
         out += table(["Item", "Value"], [[f.label, f.value] for f in i.reference_certificate])
+    else:
+        out += ["Not certified: the PICS names no certificate.", ""]
 
     out += ["## 11. Complete Test Report", ""]
     if not r.cases:

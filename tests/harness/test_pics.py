@@ -540,3 +540,23 @@ _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 100000), st.float
 @given(st.sampled_from(SEED_PATHS), _SCALARS)
 def test_replacing_any_value_never_crashes(path, value) -> None:
     _loads_or_pics_error(_mutated(path, value, delete=False))
+
+
+def test_both_c06_items_are_true_for_a_charger_whose_key_is_read_write(tmp_path: Path) -> None:
+    """One charger can keep or end the authorization, as StopTransactionOnEVSideDisconnect says: both items."""
+    text = edit("C-06.1: false", "C-06.1: true").replace(
+        'StopTransactionOnEVSideDisconnect: {access: read-only, value: "true"}',
+        'StopTransactionOnEVSideDisconnect: {access: read-write, value: "true"}')
+    path = tmp_path / "both.yaml"
+    path.write_text(text, encoding="utf-8")
+    pics = load_pics(path)
+    assert pics.feature("C-06.1") and pics.feature("C-06.2")
+
+
+def test_an_uncertified_charger_needs_no_certificate_nor_firmware_version(tmp_path: Path) -> None:
+    text = drop_line(SEED, "firmware_version:")
+    text = text[:text.index("certificate:")] + text[text.index("certification_profiles:"):]
+    path = tmp_path / "uncertified.yaml"
+    path.write_text(text, encoding="utf-8")
+    pics = load_pics(path)
+    assert pics.certificate is None and pics.product.firmware_version is None
