@@ -47,6 +47,10 @@ class SessionOptions:
     pki_dir: Path = Path(".harness-pki")
 
 
+#: Before a physical action the harness waits until the charger has been silent this long (at most the
+#: limit): a frame it sends before the action then arrives before it, as with a person at a real bench.
+SETTLE_WINDOW_S = 0.1
+SETTLE_LIMIT_S = 1.0
 #: How often manual mode tells the person how long the harness still waits.
 COUNTDOWN_EVERY_S = 15.0
 
@@ -101,13 +105,18 @@ class HarnessSession:
                                      {setup.charge_point_id: setup.basic_auth_password})
         self.adapter: Any = None
         self.pki: TestPki | None = None
-        self.dut = DeviceControl(plugin_manager(), self.trace, self.station.mark_cause)
+        self.dut = self._device_control(plugin_manager())
         #: warnings of the baseline before the current case (requests not answered as asked)
         self.case_warnings: list[str] = []
         #: why the run stopped early (the charger is stuck), or None: every later case is "not run"
         self.stuck: str | None = None
         self._baseline_failures = 0
         self._last_reached: str | None = None
+
+    def _device_control(self, manager: Any) -> DeviceControl:
+        """Physical actions wait for the charger to fall silent first and are causes of what follows."""
+        return DeviceControl(manager, self.trace, self.station.mark_cause,
+                             lambda: self.station.quiet(SETTLE_WINDOW_S, SETTLE_LIMIT_S))
 
     @classmethod
     def open(cls, pics: Any, options: SessionOptions) -> "HarnessSession":
@@ -134,7 +143,7 @@ class HarnessSession:
         self.trace.add("connection", event="listening",
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
         self.adapter = await self._start_adapter()
-        self.dut = DeviceControl(plugin_manager(self.adapter), self.trace, self.station.mark_cause)
+        self.dut = self._device_control(plugin_manager(self.adapter))
         if self.options.dut == "manual":
             self.station.physical_timeout = float(setup.timeouts.physical_action)
             self.station.countdown = countdown

@@ -1,5 +1,6 @@
 """The reference charge point: an independent OCPP 1.6J charge point built on the ``ocpp`` library (never on
-``harness``), configured from a PICS file, driven over a control channel, with named faults to inject.
+``harness``), configured from a PICS file, driven over a control channel, with named faults to inject and
+named allowed behaviours (what OCPP 1.6 permits but the defaults do not do) to switch on.
 
 Layout, by functional block:
 
@@ -20,5 +21,6 @@ Layout, by functional block:
 | ``persistence``   | the state file                                                                 |
 | ``control``       | the JSON-lines control channel (docs/contracts.md §4)                          |
 | ``faults``        | the named faults (docs/contracts.md §5)                                        |
+| ``behaviours``    | the named allowed behaviours (docs/faults.md, "Allowed behaviours …")          |
 | ``clock``, ``tasks`` | time stamps and alignment; background task ownership                        |
 """

@@ -10,6 +10,7 @@ import sys
 
 import yaml
 
+from . import behaviours as behaviours_module
 from . import faults as faults_module
 from .config import PicsError, Settings
 from .persistence import default_path
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "to URL/<test_setup.charge_point_id>")
     parser.add_argument("--fault", action="append", default=[], metavar="NAME",
                         help="inject a named fault (repeatable); see --list-faults")
+    parser.add_argument("--behaviour", action="append", default=[], metavar="NAME",
+                        help="switch on a named allowed behaviour, one OCPP 1.6 permits (repeatable); "
+                             "see --list-behaviours")
     parser.add_argument("--state-file", help="state file (default: a temp file named after the charge point id)")
     parser.add_argument("--control-port", type=int, default=0, help="control channel port (default: any free)")
     parser.add_argument("--reply-delay-ms", type=int, default=0, help="delay every CALLRESULT by N ms")
@@ -47,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--key-file", help="the private key of --cert-file")
     parser.add_argument("--log-level", default="INFO", help="log level on stderr (default INFO)")
     parser.add_argument("--list-faults", action="store_true", help="print the fault table and exit")
+    parser.add_argument("--list-behaviours", action="store_true", help="print the allowed behaviour table and exit")
     return parser
 
 
@@ -56,9 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_faults:
         print(faults_module.table())
         return 0
+    if args.list_behaviours:
+        print(behaviours_module.table())
+        return 0
     try:
         faults = faults_module.Faults(args.fault)
     except faults_module.UnknownFault as exc:
+        parser.error(str(exc))
+    try:
+        behaviours = behaviours_module.Behaviours(args.behaviour)
+    except behaviours_module.UnknownBehaviour as exc:
         parser.error(str(exc))
     if not args.pics or not args.url:
         parser.error("--pics and --url are required")
@@ -73,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = Settings.from_pics(yaml.safe_load(fh))
     except (OSError, yaml.YAMLError, PicsError, KeyError, TypeError, ValueError) as exc:
         parser.error(f"cannot configure from {args.pics}: {exc}")
+    missing = behaviours.missing_features(settings.feature)
+    if missing:
+        parser.error(f"behaviour not possible with {args.pics}: {'; '.join(missing)} (= No in the PICS)")
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, args.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
@@ -85,9 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     station = Station(settings, args.url, faults, args.state_file or default_path(settings.charge_point_id),
                       reply_delay_s=args.reply_delay_ms / 1000.0, control_port=args.control_port,
                       ca_file=args.ca_file,
-                      client_certificate=(args.cert_file, args.key_file) if args.cert_file else None)
+                      client_certificate=(args.cert_file, args.key_file) if args.cert_file else None,
+                      behaviours=behaviours)
     if list(faults):
         logging.getLogger("simulator").warning("faults injected: %s", ", ".join(faults))
+    if list(behaviours):
+        logging.getLogger("simulator").info("allowed behaviours: %s", ", ".join(behaviours))
     try:
         asyncio.run(station.run())
     except KeyboardInterrupt:

@@ -13,12 +13,15 @@ Two mechanics of the ``ocpp`` library shape this class:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Callable
 
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import NotImplementedError as OCPPNotImplemented
 from ocpp.exceptions import OccurenceConstraintViolationError
+from ocpp.messages import Call
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
@@ -38,6 +41,16 @@ async def precise_delay(seconds: float) -> None:
         await asyncio.sleep(seconds - _SPIN_S)
     while time.monotonic() < deadline:
         await asyncio.sleep(0)
+
+def _is_call(message: str, action: str) -> bool:
+    """The outgoing frame is a CALL of ``action``."""
+    if not message.lstrip().startswith("[2"):
+        return False
+    try:
+        return json.loads(message)[2] == action
+    except (ValueError, IndexError, TypeError):
+        return False
+
 
 class SimChargePoint(ChargePoint):
     def __init__(self, device, station, connection, reply_delay_s: float = 0.0) -> None:
@@ -74,6 +87,17 @@ class SimChargePoint(ChargePoint):
         if self._reply_delay_s > 0 and message.lstrip().startswith("[3"):
             await precise_delay(self._reply_delay_s)
         await super()._send(message)
+        if self._device.faults.active("status-before-boot-answer") and _is_call(message, "BootNotification"):
+            await self._send_statuses_unanswered()
+
+    async def _send_statuses_unanswered(self) -> None:
+        """Fault ``status-before-boot-answer``: every connector's StatusNotification goes out right behind the
+        BootNotification, on a path that waits for no answer (the answers that come are ignored)."""
+        for unit in self._device.connectors.all_with_unit():
+            payload = self._device.reporter.notification(unit)
+            frame = Call(unique_id=str(self._unique_id_generator()), action="StatusNotification",
+                         payload=remove_nones(snake_to_camel_case(serialize_as_dict(payload))))
+            await super()._send(frame.to_json())
 
     @property
     def _profiles(self) -> tuple[str, ...]:

@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from .behaviours import MINIMUM_STATUS_DURATION_S
+
 ALL_MEASURANDS = (
     "Energy.Active.Import.Register", "Energy.Active.Export.Register",
     "Energy.Reactive.Import.Register", "Energy.Reactive.Export.Register",
@@ -273,6 +275,21 @@ def build_catalogue(s: Settings) -> list[KeySpec]:
     return _apply_declarations(keys, s.declared_keys)
 
 
+def with_behaviours(keys: list[KeySpec], behaviours) -> list[KeySpec]:
+    """The catalogue as the allowed behaviours change it: ``no-authorization-cache-key`` drops the optional
+    AuthorizationCacheEnabled (the cache, if any, is then always on: §9.1.2); ``minimum-status-duration``
+    makes MinimumStatusDuration (present with C-05) default to a few seconds."""
+    if behaviours is None:
+        return keys
+    if behaviours.active("no-authorization-cache-key"):
+        keys = [k for k in keys if k.name != "AuthorizationCacheEnabled"]
+    if behaviours.active("minimum-status-duration"):
+        for k in keys:
+            if k.name == "MinimumStatusDuration":
+                k.default = str(MINIMUM_STATUS_DURATION_S)
+    return keys
+
+
 _ACCESS = {"read-only": R, "readonly": R, "r": R, "read-write": RW, "readwrite": RW, "rw": RW,
            "write-only": W, "w": W}
 
@@ -310,16 +327,23 @@ class ConfigurationStatus:
 
 
 _INT = re.compile(r"^[0-9]{1,10}$")
+#: fault ``get-configuration-ignores-keys``: what it answers to any GetConfiguration with a key list
+FIXED_KEYS = ("HeartbeatInterval", "MeterValueSampleInterval", "ConnectionTimeOut", "NumberOfConnectors")
+
+
+def is_integer(text: str) -> bool:
+    """The text is a whole number (any sign), as an integer key's value must at least be."""
+    return re.fullmatch(r"\s*[+-]?[0-9]+\s*", text) is not None
 
 
 class Configuration:
     """The configuration keys with their current values; changes persist in the state file."""
 
-    def __init__(self, settings: Settings, store, faults) -> None:
+    def __init__(self, settings: Settings, store, faults, behaviours=None) -> None:
         self.settings = settings
         self._store = store
         self._faults = faults
-        self._specs = {k.name: k for k in build_catalogue(settings)}
+        self._specs = {k.name: k for k in with_behaviours(build_catalogue(settings), behaviours)}
         self._lower = {name.lower(): name for name in self._specs}
         self._values = {name: spec.default for name, spec in self._specs.items()}
         for name, value in (store.data.get("config") or {}).items():
@@ -377,6 +401,8 @@ class Configuration:
             if self._faults.active("missing-config-key"):
                 names = [n for n in names if n != "ConnectionTimeOut"]
             return [entry(n) for n in names], []
+        if self._faults.active("get-configuration-ignores-keys"):
+            return [entry(n) for n in FIXED_KEYS if n in self._specs], []
         known, unknown = [], []
         for key in keys:
             name = self.canonical(key)
@@ -399,6 +425,10 @@ class Configuration:
                 return ConfigurationStatus.ACCEPTED
             return ConfigurationStatus.REJECTED
         normalized = self.validate(spec, value)
+        if (normalized is None and spec.kind == "int" and isinstance(value, str) and not is_integer(value)
+                and self._faults.active("accepts-non-numeric-interval")):
+            self.set(name, value)          # no parser check: the text is stored as it came
+            return ConfigurationStatus.ACCEPTED
         if normalized is None:
             if self._faults.active("accepts-invalid-config-value"):
                 return ConfigurationStatus.ACCEPTED

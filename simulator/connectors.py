@@ -12,6 +12,8 @@ Rules of the status machine (OCPP 1.6 §4.9 and the status table of §7.7):
    AUTHORIZE an idTag was accepted for this connector and no transaction runs yet;
    DEAUTHORIZE that authorization ended without a transaction (ConnectionTimeOut, the same card again);
    START / STOP a transaction started / ended; SUSPEND_EV, SUSPEND_EVSE, RESUME: energy stops / flows;
+   END     a transaction ended and nothing is left for the user to do (a fixed cable already out of the EV:
+           C1, D1, E1 of §4.9, the allowed behaviour ``fixed-cable-direct-available``), instead of STOP;
    RESERVE / UNRESERVE a reservation was made / ended.
    ``Connector`` turns physical changes into events: it emits VACATE only when nothing is plugged any more,
    and DEAUTHORIZE moves out of Preparing only when nothing is plugged (a plugged cable keeps it Preparing).
@@ -44,6 +46,7 @@ class Event(str, enum.Enum):
     SUSPEND_EVSE = "suspend_evse"
     RESUME = "resume"
     STOP = "stop"
+    END = "end"
     RESERVE = "reserve"
     UNRESERVE = "unreserve"
 
@@ -59,15 +62,15 @@ TRANSITIONS: dict[S, dict[Event, S]] = {
     },
     S.charging: {
         E.SUSPEND_EV: S.suspended_ev, E.SUSPEND_EVSE: S.suspended_evse, E.RESUME: S.charging,
-        E.STOP: S.finishing,
+        E.STOP: S.finishing, E.END: S.available,
     },
     S.suspended_ev: {
         E.SUSPEND_EV: S.suspended_ev, E.SUSPEND_EVSE: S.suspended_evse, E.RESUME: S.charging,
-        E.STOP: S.finishing,
+        E.STOP: S.finishing, E.END: S.available,
     },
     S.suspended_evse: {
         E.SUSPEND_EVSE: S.suspended_evse, E.SUSPEND_EV: S.suspended_ev, E.RESUME: S.charging,
-        E.STOP: S.finishing,
+        E.STOP: S.finishing, E.END: S.available,
     },
     S.finishing: {
         E.VACATE: S.available, E.OCCUPY: S.preparing, E.AUTHORIZE: S.preparing,

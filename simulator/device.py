@@ -6,6 +6,7 @@ from __future__ import annotations
 from ocpp.v16.enums import ChargePointStatus as S
 
 from . import clock
+from .behaviours import Behaviours
 from .authorization import Authorizer
 from .config import Configuration
 from .firmware import FirmwareManagement, diagnostics_text
@@ -21,24 +22,27 @@ from .transactions import Transactions
 
 
 class Device:
-    def __init__(self, settings, store, faults, reboot=None) -> None:
+    def __init__(self, settings, store, faults, reboot=None, behaviours: Behaviours | None = None,
+                 crash=None) -> None:
         self.settings = settings
         self.store = store
         self.faults = faults
+        self.behaviours = behaviours = behaviours or Behaviours()
         self.link = Link()
         self.tasks = Tasks()
-        self.config = Configuration(settings, store, faults)
+        self.config = Configuration(settings, store, faults, behaviours)
         self.reporter = StatusReporter(self.link, self.config, faults)
         self.connectors = Connectors(settings, store, faults, listener=self.reporter.changed)
         self.meters = {spec.id: Meter(spec, store) for spec in settings.connectors}
         self.auth = Authorizer(settings, self.config, store, self.link, faults)
         self.transactions = Transactions(settings, self.config, store, self.link, faults, self.meters,
-                                         self.auth, self.tasks)
-        self.reservations = Reservations(settings, self.config, self.connectors, faults, self.tasks)
+                                         self.auth, self.tasks, behaviours)
+        self.reservations = Reservations(settings, self.config, self.connectors, faults, self.tasks, behaviours)
         self.smart = SmartCharging(settings, self.config, store, faults, self.transactions, self.meters)
         self.transactions.before_sample = self.smart.follow
         self.sessions = Sessions(self.config, self.connectors, self.meters, self.auth, self.transactions,
-                                 self.reservations, self.smart, faults, self.tasks)
+                                 self.reservations, self.smart, faults, self.tasks, behaviours)
+        self.sessions.crash = crash or (lambda: None)      # a fault's way out (reboots-at-connection-timeout)
         self.firmware = FirmwareManagement(settings, store, self.link, faults, self.tasks, self.transactions,
                                            reboot or (lambda: None), lambda: diagnostics_text(self))
 

@@ -130,8 +130,6 @@ FAULTS: dict[str, Fault] = {
         "TC_052"),
     "cancel-reservation-ignored": Fault("answers CancelReservation Accepted but keeps the reservation (until it expires)",
         "TC_051"),
-    "reservation-authorizes-foreign-tag": Fault("sends Authorize for a card presented at a connector reserved for another "
-                                                "idTag (then refuses it) instead of refusing it at once", "TC_046_1"),
     "reservation-drops-parent-id-tag": Fault("ignores the parentIdTag of ReserveNow: only the reserved idTag itself may "
                                              "use the reservation", "TC_053_1 TC_053_2"),
     "reservation-zero-not-enforced": Fault("a reservation of connector 0 keeps no connector free: another idTag may take "
@@ -184,6 +182,29 @@ FAULTS: dict[str, Fault] = {
     "local-list-accepted-without-support": Fault("answers SendLocalList Accepted without Local Authorization List "
                                                  "Management (LA-0 = No)", "TC_043_1"),
     "local-list-over-limit-accepted": Fault("installs a list longer than SendLocalListMaxLength", "TC_043_3"),
+    # --- defects a flow check alone does not see: the harness's evidence rules (causality, unexpected reboot,
+    #     late or reordered transaction messages, invariants, boot answer delay) find them ---
+    "start-before-plug-in": Fault("starts the transaction of an accepted RemoteStartTransaction right after Preparing, "
+                                  "without waiting for the cable", "TC_011_1 TC_011_2"),
+    "available-before-unplug": Fault("reports Available as soon as it has unlocked the connector (after Finishing), "
+                                     "before the cable is unplugged; nothing when it is", "TC_018_1"),
+    "reboots-at-connection-timeout": Fault("crashes and reboots when ConnectionTimeOut runs out, instead of going "
+                                           "back to Available", "TC_004_2 TC_011_2"),
+    "clock-behind": Fault("its clock runs 15 minutes behind and it ignores the currentTime of BootNotification.conf "
+                          "and Heartbeat.conf", "TC_003 TC_010"),
+    "queue-delivered-newest-first": Fault("after being offline, delivers the queued transaction messages newest first",
+                                          "TC_036 TC_039"),
+    "meter-stop-zero-after-power-loss": Fault("reports meterStop 0 for a transaction a power loss cut",
+                                              "TC_032_2"),
+    "requests-while-pending": Fault("sends StatusNotification for its connectors while its boot is Pending",
+                                    "TC_002"),
+    "get-configuration-ignores-keys": Fault("answers a GetConfiguration with a key list with four fixed keys "
+                                            "(HeartbeatInterval, MeterValueSampleInterval, ConnectionTimeOut, "
+                                            "NumberOfConnectors)", "TC_019 TC_021"),
+    "status-before-boot-answer": Fault("sends its StatusNotifications right after BootNotification, without waiting "
+                                       "for the answer", "TC_001 TC_034"),
+    "accepts-non-numeric-interval": Fault("accepts a non-integer value for an integer key (HeartbeatInterval=abc) and "
+                                          "then sends Heartbeats as fast as it can", "TC_040_2"),
 }
 
 

@@ -25,6 +25,9 @@ UNITS = {
 LOCATIONS = {"SoC": "EV", "Temperature": "Body"}
 BATTERY_WH = 60_000.0
 SOC_AT_START = 20.0
+#: The register of a new state file: a meter leaves the factory tested, not at 0, and a register at 0 could
+#: not show a reading that falls back to 0 (fault ``meter-stop-zero-after-power-loss``).
+INITIAL_REGISTER_WH = 1250.0
 
 
 class Meter:
@@ -33,7 +36,7 @@ class Meter:
         self.spec = spec
         self._store = store
         meters = store.data.get("meters") or {}
-        self._energy_wh = float(meters.get(str(spec.id), 0.0))
+        self._energy_wh = float(meters.get(str(spec.id), INITIAL_REGISTER_WH))
         self._flowing_since: float | None = None
         self._limit_w: float | None = None          # a charging profile's limit in force
         self._last_interval_wh: dict[str, float] = {}
@@ -64,8 +67,9 @@ class Meter:
         return energy
 
     def meter_reading(self) -> int:
-        """The register as the integer Wh of StartTransaction/StopTransaction."""
-        return int(self.energy_wh())
+        """The register as the integer Wh of StartTransaction/StopTransaction, to the nearest Wh: cut down, it
+        could read below the decimal reading a MeterValues just reported."""
+        return round(self.energy_wh())
 
     def start_flow(self) -> None:
         if self._flowing_since is None:

@@ -8,10 +8,13 @@ Rules:
   reserved idTag. A ReserveNow with the reservationId of an existing reservation replaces it.
 * Only the reserved idTag, or an idTag whose parentIdTag equals the reservation's parentIdTag, may use a
   reserved connector. Another card is refused without Authorize when the reservation has no parentIdTag
-  (nothing could match); with one, the card is authorized and its parentIdTag compared.
+  (nothing could match); with one, the card is authorized and its parentIdTag compared. (With the allowed
+  behaviour ``authorize-foreign-tag-at-reservation`` the other card is authorized first, as §4.1 lets a
+  charger do for any presented idTag, and then refused.)
 * Connector 0 (only with ReserveConnectorZeroSupported): no connector shows Reserved; a session by another
   idTag is refused when it would leave no free connector for the reserved one. Answers: Unavailable (the
-  charge point or every connector Inoperative), Faulted (every connector faulted), Occupied (none free).
+  charge point or every connector Inoperative), Faulted (every connector faulted; Rejected or Unavailable
+  with the allowed behaviours ``reservation-faulted-rejected`` / ``-unavailable``), Occupied (none free).
 * The StartTransaction of a session that uses a reservation carries its reservationId; the reservation ends.
 * Reservations are volatile: a reboot forgets them.
 """
@@ -23,6 +26,7 @@ import logging
 from dataclasses import dataclass
 
 from . import clock
+from .behaviours import Behaviours
 from .connectors import Event
 
 LOG = logging.getLogger("simulator.reservations")
@@ -44,8 +48,9 @@ class Reservation:
 
 
 class Reservations:
-    def __init__(self, settings, config, connectors, faults, tasks) -> None:
+    def __init__(self, settings, config, connectors, faults, tasks, behaviours: Behaviours | None = None) -> None:
         self.supported = "Reservation" in settings.feature_profiles
+        self._behaviours = behaviours or Behaviours()
         self._config = config
         self._connectors = connectors
         self._faults = faults
@@ -112,13 +117,22 @@ class Reservations:
         if not self._connectors.unit.operative or all(not c.operative for c in connectors):
             return "Unavailable"
         if self._connectors.unit.fault or all(c.fault for c in connectors):
-            return "Faulted"
+            return self._faulted_answer()
         current = self._by_connector.get(0)
         if current is not None and current is not existing:
             return "Occupied"
         if not any(is_free(c) for c in connectors):
             return "Occupied"
         return "Accepted"
+
+    def _faulted_answer(self) -> str:
+        """ReserveNow(0) while no connector can charge for a fault: Faulted, or another refusal that OCPP 1.6
+        §5.13 also allows (an allowed behaviour)."""
+        if self._behaviours.active("reservation-faulted-rejected"):
+            return "Rejected"
+        if self._behaviours.active("reservation-faulted-unavailable"):
+            return "Unavailable"
+        return "Faulted"
 
     def cancel(self, reservation_id: int) -> str:
         reservation = self._find(reservation_id)

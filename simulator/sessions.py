@@ -15,7 +15,9 @@ Rules (OCPP 1.6 §3.6, §4.8, §5.11-5.13, §5.16, §9.1):
   one picks the first free connector). With AuthorizeRemoteTxRequests the idTag is authorized first, as if
   presented locally. RemoteStopTransaction is Accepted for a running transactionId only.
 * EV-side disconnect: StopTransactionOnEVSideDisconnect true stops the transaction (EVDisconnected);
-  false suspends it (SuspendedEV) until the EV is back.
+  false suspends it (SuspendedEV) until the EV is back. A stopped transaction shows Finishing, then
+  Available once nothing is plugged; with the allowed behaviour ``fixed-cable-direct-available`` a fixed
+  cable already out of the EV goes straight to Available (§4.9 C1, D1, E1).
 * StartTransaction.conf not Accepted: StopTransactionOnInvalidId true stops (DeAuthorized); false
   suspends energy (SuspendedEVSE), after MaxEnergyOnInvalidId Wh when that key is set (C-03).
 * An idTag accepted on a Finishing connector (the previous cable still in) starts a new session:
@@ -31,7 +33,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
+from .behaviours import Behaviours
 from .connectors import Event
 
 LOG = logging.getLogger("simulator.sessions")
@@ -58,8 +62,9 @@ def same_tag(a: str | None, b: str | None) -> bool:
 
 class Sessions:
     def __init__(self, config, connectors, meters, auth, transactions, reservations, smart, faults,
-                 tasks) -> None:
+                 tasks, behaviours: Behaviours | None = None) -> None:
         self._config = config
+        self._behaviours = behaviours or Behaviours()
         self._reservations = reservations
         self._smart = smart
         self._connectors = connectors
@@ -71,6 +76,7 @@ class Sessions:
         self.pending: dict[int, PendingAuthorization] = {}
         self._flows: set[int] = set()           # connectors with an authorization in progress
         self._flow_tasks: set[asyncio.Task] = set()
+        self.crash: Callable[[], None] = lambda: None     # set by the device: the firmware crashes and reboots
         transactions.on_start_answer = self._start_answered
 
     # -- helpers -------------------------------------------------------------------------------------------
@@ -193,7 +199,7 @@ class Sessions:
             return
         reservation = self._reservations.on(c.id)
         if (reservation is not None and not same_tag(reservation.id_tag, id_tag) and not reservation.parent_id_tag
-                and not self._faults.active("reservation-authorizes-foreign-tag")):
+                and not self._behaviours.active("authorize-foreign-tag-at-reservation")):
             LOG.info("connector %s is reserved for another idTag: card %s ignored", c.id, id_tag)
             return
         self._flows.add(c.id)
@@ -253,6 +259,10 @@ class Sessions:
         await asyncio.sleep(self._config.get_int("ConnectionTimeOut", 60))
         pending = self.pending.get(c.id)
         if pending is not None and same_tag(pending.id_tag, id_tag) and self._tx.on(c.id) is None:
+            if self._faults.active("reboots-at-connection-timeout"):
+                LOG.warning("connector %s: ConnectionTimeOut, and the firmware crashes", c.id)
+                self.crash()
+                return
             LOG.info("connector %s: ConnectionTimeOut, authorization lapsed", c.id)
             self._lapse(c, from_timer=True)
 
@@ -313,13 +323,17 @@ class Sessions:
             self._suspend_evse(c)
 
     # -- stop ----------------------------------------------------------------------------------------------
-    def stop(self, tx, reason: str, id_tag: str | None = None, timestamp: str | None = None) -> None:
+    def stop(self, tx, reason: str, id_tag: str | None = None, timestamp: str | None = None,
+             recovered: bool = False) -> None:
         c = self._connectors.get(tx.connector_id)
-        self._tx.stop(tx, reason, id_tag, timestamp)
+        self._tx.stop(tx, reason, id_tag, timestamp, recovered=recovered)
         self._smart.transaction_ended(c.id)
-        c.fire(Event.STOP)
-        if not c.occupied:
-            c.fire(Event.VACATE)
+        if not c.occupied and c.fixed_cable and self._behaviours.active("fixed-cable-direct-available"):
+            c.fire(Event.END)           # the EV has gone with the cable's far end: nothing left to do
+        else:
+            c.fire(Event.STOP)
+            if not c.occupied:
+                c.fire(Event.VACATE)
         self._connectors.apply_scheduled(c)
         self._connectors.save()
 
@@ -382,6 +396,11 @@ class Sessions:
             self._flows.discard(c.id)
         if self.free_for_start(c, id_tag, parent):
             self._authorized(c, id_tag, parent, self._claim(c, id_tag, parent), charging_profile)
+            pending = self.pending.get(c.id)
+            if pending is not None and self._faults.active("start-before-plug-in"):
+                LOG.info("connector %s: remote start without waiting for the cable", c.id)
+                self._start(c, pending.id_tag, pending.parent_id_tag, pending.reservation_id,
+                            pending.charging_profile)
 
     def remote_stop(self, transaction_id: int):
         tx = self._tx.by_transaction_id(transaction_id)
@@ -409,13 +428,27 @@ class Sessions:
         tx = self._tx.on(c.id)
         if tx is None or self._faults.active("unlock-keeps-transaction"):
             return "Unlocked", None
-        return "Unlocked", self._stopper(tx, "UnlockCommand")
+        return "Unlocked", self._unlock_stopper(c, tx)
+
+    def _unlock_stopper(self, c, tx) -> Callable[[], None]:
+        """Stop the transaction to unlock (UnlockCommand). With the fault ``available-before-unplug`` the firmware
+        then takes the open lock for the cable being gone: Available while the cable is still in."""
+        stop = self._stopper(tx, "UnlockCommand")
+        if not self._faults.active("available-before-unplug"):
+            return stop
+
+        def stop_and_free() -> None:
+            stop()
+            if c.base.value == "Finishing" and c.occupied:
+                c.fire(Event.VACATE)
+                self._connectors.save()
+        return stop_and_free
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def recover(self, power_loss_reason: str) -> None:
         """At boot: transactions the state file still has were cut by a power loss or a crash."""
         for tx in list(self._tx.active.values()):
-            self.stop(tx, power_loss_reason, timestamp=tx.updated_at)
+            self.stop(tx, power_loss_reason, timestamp=tx.updated_at, recovered=True)
 
     def baseline(self) -> None:
         """Back to idle the way a person would get there: pending authorizations and flows are dropped

@@ -8,7 +8,8 @@
 * Boot: BootNotification until Accepted, waiting the interval of every Pending/Rejected answer; while not
   Accepted nothing but BootNotification leaves the charger (the Central System may still configure it).
   After Accepted: HeartbeatInterval := interval, StatusNotification for connector 0 and every connector,
-  then a Heartbeat every HeartbeatInterval seconds. A reconnect without reboot does not boot again; it
+  then a Heartbeat every HeartbeatInterval seconds. The currentTime of BootNotification.conf and
+  Heartbeat.conf sets the clock (see clock). A reconnect without reboot does not boot again; it
   reports the statuses that changed meanwhile and delivers the transaction queue.
 * Reset (Hard/Soft): stop the transactions (HardReset/SoftReset), deliver what can be delivered, close the
   connection, re-create the device from the state file, connect and boot.
@@ -20,14 +21,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import logging
 import ssl
 
 from ocpp.v16 import call
 from websockets.asyncio.client import connect
 
-from . import remote_trigger
+from . import clock, remote_trigger
+from .behaviours import Behaviours
 from .charge_point import SimChargePoint
+from .config import is_integer
 from .control import ControlServer
 from .device import Device
 from .link import CallFailed, Offline
@@ -39,6 +43,11 @@ LOG = logging.getLogger("simulator.station")
 RECONNECT_FIRST_S = 1.0
 RECONNECT_MAX_S = 10.0
 BOOT_RETRY_DEFAULT_S = 30.0
+#: fault ``clock-behind``: how far the charger's own clock lags
+CLOCK_BEHIND = dt.timedelta(minutes=15)
+#: fault ``accepts-non-numeric-interval``: the heartbeat timer re-armed with 0 still yields to the event loop;
+#: this bounds the flood to about 250 Heartbeats a second
+FLOOD_INTERVAL_S = 0.004
 
 
 def password_bytes(authorization_key: str) -> bytes:
@@ -55,10 +64,12 @@ def password_bytes(authorization_key: str) -> bytes:
 class Station:
     def __init__(self, settings, url: str, faults, state_path, reply_delay_s: float = 0.0,
                  control_port: int = 0, ca_file: str | None = None,
-                 client_certificate: tuple[str, str] | None = None) -> None:
+                 client_certificate: tuple[str, str] | None = None,
+                 behaviours: Behaviours | None = None) -> None:
         self.settings = settings
         self.url = url.rstrip("/") + "/" + settings.charge_point_id
         self.faults = faults
+        self.behaviours = behaviours or Behaviours()
         self.state_path = state_path
         self.reply_delay_s = reply_delay_s
         self.control_port = control_port
@@ -83,9 +94,12 @@ class Station:
         control = ControlServer(self)
         port = await control.start(self.control_port)
         print(f"CONTROL 127.0.0.1:{port}", flush=True)
+        if self.faults.active("clock-behind"):
+            clock.set_hardware_error(-CLOCK_BEHIND)
         while not self._powered_off:
             self.device = Device(self.settings, StateStore(self.state_path), self.faults,
-                                 reboot=lambda: self.request_reset("Soft"))
+                                 reboot=lambda: self.request_reset("Soft"), behaviours=self.behaviours,
+                                 crash=self.crash)
             await self._powered_run()
         self._down.set()
         await asyncio.Event().wait()          # powered off: the control channel still answers
@@ -215,6 +229,9 @@ class Station:
                 continue
             self.boot_status = answer.status
             LOG.info("BootNotification: %s, interval %s", answer.status, answer.interval)
+            self._set_clock(answer.current_time)
+            if answer.status == "Pending" and self.faults.active("requests-while-pending"):
+                device.reporter.report_before_accepted(device.connectors.all_with_unit())
             if answer.status == "Accepted":
                 self._boot_accepted = True
                 if answer.interval and answer.interval > 0:
@@ -228,14 +245,28 @@ class Station:
             except asyncio.TimeoutError:
                 pass
 
+    def _set_clock(self, current_time: str | None) -> None:
+        """The Central System's currentTime sets the clock (see clock); a charger with the fault
+        ``clock-behind`` ignores it."""
+        if not self.faults.active("clock-behind") and clock.synchronize(current_time):
+            LOG.info("clock set from the Central System's currentTime %s", current_time)
+
+    def _heartbeat_interval(self, device) -> float:
+        """Seconds between Heartbeats; 0: none."""
+        if (self.faults.active("accepts-non-numeric-interval")
+                and not is_integer(device.config.get("HeartbeatInterval") or "")):
+            return FLOOD_INTERVAL_S         # its timer reads the unparsable value as 0 and fires at once
+        interval = device.config.get_int("HeartbeatInterval", 0)
+        if self.faults.active("heartbeat-wrong-interval"):
+            interval *= 2
+        return interval
+
     async def _heartbeat_loop(self, device) -> None:
         loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
             self._hb_changed.clear()
-            interval = device.config.get_int("HeartbeatInterval", 0)
-            if self.faults.active("heartbeat-wrong-interval"):
-                interval *= 2
+            interval = self._heartbeat_interval(device)
             if interval <= 0:
                 await self._hb_changed.wait()
                 last = loop.time()
@@ -248,7 +279,8 @@ class Station:
                 pass
             last = loop.time()
             try:
-                await device.link.call(call.Heartbeat())
+                answer = await device.link.call(call.Heartbeat())
+                self._set_clock(answer.current_time)
             except Offline:
                 return
             except CallFailed as exc:
@@ -273,6 +305,16 @@ class Station:
 
     def request_reset(self, kind: str) -> None:
         self._spawn(self._reset(kind), "reset")
+
+    def crash(self) -> None:
+        """The firmware crashed and the watchdog restarts it: the connection drops without a closing
+        handshake, then the charger boots again from its state file (a fault's path, never a normal one)."""
+        LOG.warning("crash: rebooting")
+        self._reboot = True
+        ws = self._ws
+        if ws is not None and ws.transport is not None:
+            ws.transport.abort()
+        self._wakeup()
 
     async def _reset(self, kind: str) -> None:
         device = self.device

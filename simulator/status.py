@@ -7,7 +7,8 @@
 * MinimumStatusDuration (C-05), when set, delays a report until the status has been stable that long;
   a status that does not last is never reported.
 * The named faults that hide a status (``skip-preparing``, ``no-charging-status``, ``no-faulted-status``,
-  ``no-status-connector-zero``) act here and count the status as reported.
+  ``no-status-connector-zero``) act here and count the status as reported; ``requests-while-pending`` sends
+  every status while the boot is Pending (``report_before_accepted``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,24 @@ class StatusReporter:
         """After an Accepted boot: every connector, 0 first."""
         for unit in units:
             self._report(unit, initial=True)
+
+    @staticmethod
+    def notification(unit) -> call.StatusNotification:
+        """The StatusNotification that reports ``unit`` as it is now."""
+        error = unit.error_code
+        info = getattr(unit, "fault_info", None) if error != "NoError" else None
+        return call.StatusNotification(connector_id=unit.id, error_code=error, status=unit.status.value,
+                                       timestamp=clock.iso(), info=info)
+
+    def report_before_accepted(self, units) -> None:
+        """Fault ``requests-while-pending``: every connector's status, although the boot is not Accepted. Nothing
+        counts as reported: the Accepted boot reports them all again."""
+        for unit in units:
+            try:
+                fut = self._link.submit(self.notification(unit), before_accepted=True)
+            except Offline:
+                return
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())    # an answer nobody waits for
 
     def report_changed(self, units) -> None:
         """After a reconnect: the connectors whose status changed while offline."""

@@ -13,7 +13,9 @@ Rules (OCPP 1.6 §3.6, §4.7, §4.8, §4.10, §5.x and §9.1):
 * Sampled meter values: every MeterValueSampleInterval seconds from the start of the transaction,
   context Sample.Periodic, one sampledValue per measurand of MeterValuesSampledData (0 = off).
   Clock-aligned: every ClockAlignedDataInterval seconds after midnight UTC, context Sample.Clock, the
-  measurands of MeterValuesAlignedData, timestamped with the aligned instant (0 = off).
+  measurands of MeterValuesAlignedData, timestamped with the aligned instant (0 = off). They carry the
+  transactionId, except with the allowed behaviour ``clock-aligned-without-transaction-id`` (§4.7: it may
+  be omitted for values from the main meter); they are queued like the others either way.
 * StopTransaction.transactionData: Transaction.Begin/End samples of StopTxnSampledData and the clock-aligned
   samples of StopTxnAlignedData, at most StopTransactionMaxMeterValues meterValue elements.
 """
@@ -27,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from ocpp.v16 import call
 
 from . import clock
+from .behaviours import Behaviours
 from .authorization import normalize_info
 from .link import CallFailed, Offline
 
@@ -68,6 +71,7 @@ class TransactionQueue:
         self._retry: asyncio.TimerHandle | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        self._backlog = False                # messages were held back while the link was not ready
         link.on_ready(self.pump)
 
     @property
@@ -77,14 +81,17 @@ class TransactionQueue:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def enqueue(self, action: str, local_id: int, payload: dict) -> None:
+    def enqueue(self, action: str, local_id: int, payload: dict, *, with_transaction_id: bool = True) -> None:
         if not self._link.ready and self._faults.active("no-offline-queue"):
             LOG.info("fault no-offline-queue: %s dropped", action)
             return
         counters = self._store.section("counters")
         counters["message"] = counters.get("message", 0) + 1
-        self.entries.append({"seq": counters["message"], "action": action, "local_id": local_id,
-                             "payload": payload, "attempts": 0})
+        entry = {"seq": counters["message"], "action": action, "local_id": local_id, "payload": payload,
+                 "attempts": 0}
+        if not with_transaction_id:
+            entry["without_transaction_id"] = True
+        self.entries.append(entry)
         self._store.save()
         self.pump()
 
@@ -101,7 +108,7 @@ class TransactionQueue:
 
     def _build(self, entry: dict):
         payload = dict(entry["payload"])
-        if entry["action"] != "StartTransaction":
+        if entry["action"] != "StartTransaction" and not entry.get("without_transaction_id"):
             tx_id = self._resolve_id(entry["local_id"])
             if tx_id is not None:
                 payload["transaction_id"] = tx_id
@@ -118,13 +125,24 @@ class TransactionQueue:
             return
         self._idle.clear()
         if not self._link.ready:
+            self._backlog = True
             return
+        if self._backlog:
+            self._backlog = False
+            self._reorder_backlog()
         entry = self.entries[0]
         try:
             fut = self._link.submit(self._build(entry))
         except Offline:
             return
         self._inflight = asyncio.ensure_future(self._finish(entry, fut))
+
+    def _reorder_backlog(self) -> None:
+        """Fault ``queue-delivered-newest-first``: the messages held back while offline are read back from the end
+        of the store, so the backlog goes out newest first (what is queued afterwards follows it in order)."""
+        if self._faults.active("queue-delivered-newest-first") and len(self.entries) > 1:
+            self.entries.reverse()
+            self._store.save()
 
     async def _finish(self, entry: dict, fut) -> None:
         retry_in = None
@@ -181,8 +199,10 @@ class TransactionQueue:
 class Transactions:
     """The running transactions of the charge point and their meter values."""
 
-    def __init__(self, settings, config, store, link, faults, meters, auth, tasks) -> None:
+    def __init__(self, settings, config, store, link, faults, meters, auth, tasks,
+                 behaviours: Behaviours | None = None) -> None:
         self._settings = settings
+        self._behaviours = behaviours or Behaviours()
         self._config = config
         self._store = store
         self._faults = faults
@@ -245,13 +265,17 @@ class Transactions:
         return tx
 
     def stop(self, tx: Transaction, reason: str, id_tag: str | None = None,
-             timestamp: str | None = None) -> None:
-        """End the transaction: queue StopTransaction with its transactionData."""
+             timestamp: str | None = None, recovered: bool = False) -> None:
+        """End the transaction: queue StopTransaction with its transactionData. ``recovered``: a transaction
+        a power loss cut, stopped at the next power-up."""
         self._stop_sampler(tx.connector_id)
         meter = self._meters[tx.connector_id]
         meter.stop_flow()
         stamp = timestamp or clock.iso()
-        payload = {"meter_stop": meter.meter_reading(), "timestamp": stamp, "reason": reason}
+        reading = meter.meter_reading()
+        if recovered and self._faults.active("meter-stop-zero-after-power-loss"):
+            reading = 0                   # the meter is read before its driver is up again
+        payload = {"meter_stop": reading, "timestamp": stamp, "reason": reason}
         if id_tag:
             payload["id_tag"] = id_tag
         data = self._transaction_data(tx, stamp)
@@ -300,7 +324,7 @@ class Transactions:
 
     # -- meter values --------------------------------------------------------------------------------------
     def send_meter_values(self, tx: Transaction, measurands: list[str], context: str,
-                          timestamp: str | None = None) -> None:
+                          timestamp: str | None = None, *, with_transaction_id: bool = True) -> None:
         if self.before_sample is not None:
             self.before_sample()
         meter = self._meters[tx.connector_id]
@@ -311,7 +335,7 @@ class Transactions:
         tx.updated_at = stamp
         meter.persist()
         self.save()
-        self.queue.enqueue("MeterValues", tx.local_id, payload)
+        self.queue.enqueue("MeterValues", tx.local_id, payload, with_transaction_id=with_transaction_id)
 
     def _start_sampler(self, tx: Transaction) -> None:
         self._stop_sampler(tx.connector_id)
@@ -368,7 +392,8 @@ class Transactions:
             stop_aligned = self._config.get_list("StopTxnAlignedData")
             for tx in list(self.active.values()):
                 if measurands:
-                    self.send_meter_values(tx, measurands, "Sample.Clock", stamp)
+                    self.send_meter_values(tx, measurands, "Sample.Clock", stamp, with_transaction_id=not
+                                           self._behaviours.active("clock-aligned-without-transaction-id"))
                 if stop_aligned:
                     meter = self._meters[tx.connector_id]
                     tx.aligned_values.append({"timestamp": stamp, "sampled_value": meter.sample(

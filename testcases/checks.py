@@ -1,8 +1,12 @@
-"""Checks several test cases make, written once: boot retries, heartbeat periods, status groups."""
+"""Checks several test cases make, written once: boot retries, heartbeat periods, status groups.
+
+Where OCTT's plan forbids what OCPP 1.6 permits, the check stays (the certificate is OCTT's) and its failure
+reason says so, in the form "OCTT requires …; OCPP 1.6 §x says …" (:func:`no_authorize`).
+"""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from harness.csms.station import Received, Station
 from harness.dut.control import DeviceControl
@@ -66,43 +70,63 @@ async def expect_connection_timeout(cs: Station, connector: int, preparing: Rece
 
 
 async def local_start_without_authorize(cs: Station, dut: DeviceControl, connector: int, id_tag: str,
-                                       since: Received | None) -> None:
+                                       since: Received | None,
+                                       known_in: str = "its Authorization Cache or Local Authorization List") -> None:
     """A locally known idTag (cache, TC_007_1; local list, TC_008_1) with LocalPreAuthorize: present it,
     Preparing; plug in, StartTransaction (Accepted) and Charging in either order; and no Authorize since
-    ``since``, the step that made the idTag known."""
+    ``since``, the step that made the idTag known (``known_in`` says where), which is OCTT's rule, stricter
+    than OCPP 1.6 (:data:`LOCALLY_KNOWN_MAY_AUTHORIZE`)."""
     await dut.present_id_tag(id_tag, connector)
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await dut.plug_in(connector)
     await expect_started(cs, connector, id_tag, accepted=True)
-    no_message(cs, "Authorize", since=since)
+    no_authorize(cs, since, f"LocalPreAuthorize true, the idTag in {known_in}", LOCALLY_KNOWN_MAY_AUTHORIZE)
 
 
-def no_message(cs: Station, action: str, since: Received | None = None) -> None:
-    """Fail when ``action`` was sent in this case (after ``since``)."""
+def no_message(cs: Station, action: str, since: Received | None = None, *, why: str = "") -> None:
+    """Fail when ``action`` was sent in this case (after ``since``); ``why`` replaces "which it must not" in
+    the reason."""
     sent = [r for r in cs.since(since) if r.action == action]
-    cs.require(not sent, f"the charge point sent {action} ({sent[0].payload if sent else ''}), which it must not")
+    cs.require(not sent, f"the charge point sent {action} ({sent[0].payload if sent else ''})"
+               + (f": {why}" if why else ", which it must not"))
 
 
-async def expect_stop(cs: Station, transaction: int, connector: int, **timeout: float) -> Received:
-    """StopTransaction of ``transaction`` and StatusNotification Finishing, in either order (the plan lets
-    them swap); returns the StopTransaction."""
+#: What OCPP 1.6 says of an Authorize for an idTag the charger knows locally, for :func:`no_authorize`.
+LOCALLY_KNOWN_MAY_AUTHORIZE = (
+    "OCPP 1.6 §4.1 says that if the idTag is present in the Local Authorization List or Authorization Cache, "
+    "the Charge Point MAY send an Authorize.req (§9.1.13 LocalPreAuthorize: it starts the transaction "
+    "\"without waiting for or requesting an Authorize.conf\")")
+
+
+def no_authorize(cs: Station, since: Received | None, octt: str, ocpp: str) -> None:
+    """OCTT's "no Authorize" (since ``since``) where OCPP 1.6 would allow one: the check is kept, and its
+    reason reads "OCTT requires no Authorize here (``octt``); ``ocpp``", so a reader of a failure sees that
+    the charger broke the plan, not the specification."""
+    no_message(cs, "Authorize", since=since, why=f"OCTT requires no Authorize here ({octt}); {ocpp}")
+
+
+async def expect_stop(cs: Station, transaction: int, connector: int, *, status: Any = "Finishing",
+                      **timeout: float) -> Received:
+    """StopTransaction of ``transaction`` and StatusNotification Finishing (or ``status``: a value or a
+    predicate such as ``one_of``), in either order (the plan lets them swap); returns the StopTransaction."""
     stop, _ = await cs.expect_all(
         cs.message("StopTransaction", transactionId=transaction),
-        cs.message("StatusNotification", connectorId=connector, status="Finishing"),
+        cs.message("StatusNotification", connectorId=connector, status=status),
         **timeout,
     )
     return stop
 
 
-async def stop_remotely(cs: Station, transaction: int, connector: int, *, still_running: str = "") -> Received:
-    """RemoteStopTransaction Accepted, then StopTransaction with reason Remote and Finishing.
+async def stop_remotely(cs: Station, transaction: int, connector: int, *, still_running: str = "",
+                        status: Any = "Finishing") -> Received:
+    """RemoteStopTransaction Accepted, then StopTransaction with reason Remote and Finishing (or ``status``).
 
     With ``still_running`` the stop also proves the transaction had not ended before it: the StopTransaction
     must come after the RemoteStopTransaction, else the case fails saying why it should have still run."""
     response = await cs.call("RemoteStopTransaction", transactionId=transaction)
     cs.require(response["status"] == "Accepted", f"RemoteStopTransaction answered {response['status']}"
                + (": the transaction should still run" if still_running else ""))
-    stop = await expect_stop(cs, transaction, connector)
+    stop = await expect_stop(cs, transaction, connector, status=status)
     if still_running:
         cs.require(stop.t_ns > response.sent_ns, f"StopTransaction (reason {stop.payload.get('reason', 'absent')}) "
                    f"came before the RemoteStopTransaction: {still_running}")

@@ -100,6 +100,14 @@ async def set_configuration(cs: Station, key: str, value: str, *, optional: bool
     await cs.configure(key, value)
 
 
+async def every_status_reported(cs: Station) -> None:
+    """Config: MinimumStatusDuration=0 where the charger has the key (optional, C-05). A charger MAY omit the
+    StatusNotification of a status that lasted less than MinimumStatusDuration (OCPP 1.6 §4.9), so a case
+    that expects a short-lived status (Finishing just before a reboot or a power cut, TC_015, TC_016,
+    TC_032_1) sets it to 0 first, as the plan does in TC_005_x."""
+    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
+
+
 def last_received(cs: Station) -> Received | None:
     """The last message of the case so far: a marker for "since this step"."""
     inbox = cs.inbox

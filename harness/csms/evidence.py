@@ -7,8 +7,10 @@ it answers with findings; it does no I/O, so every rule is tested without a sock
 Rules (docs/fidelity.md lists them with the case or test that shows each):
 
 1. **Causality.** Physical actions and the Central System's CALLs are *causes*. An expectation matches only
-   frames received at or after the cause it follows (by default the latest one when the wait began); a
-   match that arrived earlier "came before the action" and is no evidence of it.
+   frames received at or after the cause it follows; a match that arrived earlier "came before the action"
+   and is no evidence of it. By default that is the first cause since the last fulfilled expectation (so
+   "plug in at 1, plug in at 2, then both Preparing" holds), or the latest cause when every cause has had
+   its expectation.
 2. **Unexpected reboot.** A BootNotification, or a loss of the connection, that no cause of the case asked
    for (a power cycle, a Reset, a firmware update, a TriggerMessage(BootNotification); a network cut for the
    connection) fails the case. A reboot licence is used up by the Accepted boot that ends the reboot.
@@ -44,8 +46,8 @@ TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 #: Timestamps in OCPP are often whole seconds; two messages generated in order may swap within one.
 ORDER_SLACK_S = 1.0
-#: Rounding of kWh readings to Wh.
-ENERGY_SLACK_WH = 0.5
+#: meterStart and meterStop are whole Wh, readings may carry fractions: within 1 Wh is not a decrease.
+ENERGY_SLACK_WH = 1.0
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ class Evidence:
         self.origin_ns = 0
         self.case_start_utc: datetime | None = None
         self.causes: list[Cause] = []
+        self._fulfilled = 0            # causes before this index have had an expectation fulfilled after them
         self.reboot_licences = 0
         self.link_licensed = False
         self.boot_state: str | None = None
@@ -155,6 +158,7 @@ class Evidence:
         self.origin_ns = t_ns if origin_ns is None else origin_ns
         self.case_start_utc = utc
         self.causes = [Cause("the start of the case", t_ns)]
+        self._fulfilled = 1            # the start itself is no action whose effect is awaited
         self.reboot_licences = 0
         self.link_licensed = False
 
@@ -179,6 +183,18 @@ class Evidence:
     @property
     def latest_cause(self) -> Cause:
         return self.causes[-1] if self.causes else Cause("the start of the case", 0)
+
+    @property
+    def pending_cause(self) -> Cause:
+        """The cause an expectation follows by default: the first one since the last fulfilled expectation,
+        else the latest."""
+        if self._fulfilled < len(self.causes):
+            return self.causes[self._fulfilled]
+        return self.latest_cause
+
+    def fulfilled(self) -> None:
+        """An expectation was met: the causes so far have had their effect."""
+        self._fulfilled = len(self.causes)
 
     @staticmethod
     def disruption_of_call(action: str, payload: Mapping[str, Any]) -> Disruption | None:

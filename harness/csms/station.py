@@ -202,6 +202,8 @@ class Station:
         #: manual mode: shows a person how long the harness still waits (what, seconds)
         self.countdown: Callable[[str, float], Any] | None = None
         self._slow_cause: Cause | None = None
+        self._case_over = asyncio.Event()
+        self._last_rx_ns = 0
 
     # ----------------------------------------------------------------- case lifecycle
 
@@ -218,6 +220,7 @@ class Station:
         self.status_findings = []
         self.steps = StepLog(self.trace, section="step" if police else "baseline")
         if police:
+            self._case_over = asyncio.Event()
             now = time.monotonic_ns()
             origin = now if origin_ns is None else origin_ns
             self.steps.case_start_ns = origin
@@ -226,8 +229,25 @@ class Station:
             self.evidence.end_case()
 
     def end_case(self) -> None:
-        """The case is over: reboots and disconnects are no longer its findings."""
+        """The case is over: reboots and disconnects are no longer its findings; a delayed answer goes now."""
         self.evidence.end_case()
+        self._case_over.set()
+
+    async def quiet(self, window: float, limit: float) -> None:
+        """Wait until the charge point has sent nothing for ``window`` seconds (at most ``limit``): a physical
+        action then follows whatever the charger was still sending, so a frame it sends before the action
+        arrives before it (evidence rule 1), even with a device adapter that acts within a millisecond."""
+        deadline = time.monotonic() + limit
+        async with self._changed:
+            while True:
+                silent_for = (time.monotonic_ns() - self._last_rx_ns) / 1e9
+                remaining = min(window - silent_for, deadline - time.monotonic())
+                if remaining <= 0:
+                    return
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    pass
 
     @property
     def inbox(self) -> list[Received]:
@@ -277,6 +297,7 @@ class Station:
         try:
             async for message in connection:
                 t_ns = time.monotonic_ns()
+                self._last_rx_ns = t_ns
                 await self._receive(message, t_ns)
         except ConnectionClosed:
             pass
@@ -416,8 +437,12 @@ class Station:
 
     async def _answer_later(self, frame: Call, received: Received, decision: ReplyDecision) -> None:
         """Answer a BootNotification after :attr:`boot_answer_delay` (evidence rule 6): a charger that does
-        not wait for the answer shows it on the wire. A delay, not a wait for an event: it is the stimulus."""
-        await asyncio.sleep(self.boot_answer_delay)
+        not wait for the answer shows it on the wire. The end of the case answers at once, so an answer the
+        case decided never reaches into the next one."""
+        try:
+            await asyncio.wait_for(self._case_over.wait(), self.boot_answer_delay)
+        except TimeoutError:
+            pass
         await self._answer(frame, received, decision)
         await self._notify()
 
@@ -630,19 +655,18 @@ class Station:
     async def expect(self, action: str, /, *, timeout: float | None = None, after: Cause | None = None,
                      **fields: Any) -> Received:
         """Wait for the next CALL matching ``action`` and ``fields`` (a subset of its payload) that arrived
-        after ``after`` (default: the latest cause, evidence rule 1)."""
+        after ``after`` (default: the first cause since the last fulfilled expectation, evidence rule 1)."""
         (received,) = await self.expect_all(MessageSpec(action, fields), timeout=timeout, after=after)
         return received
 
     async def expect_all(self, *specs: MessageSpec, timeout: float | None = None,
                          after: Cause | None = None) -> tuple[Received, ...]:
         """Wait for one message per spec, in any order among themselves, all after the cursor and after the
-        cause ``after`` (default: the latest cause when the wait begins)."""
+        cause ``after`` (default: the first cause since the last fulfilled expectation, evidence rule 1)."""
         what = " and ".join(spec.describe() for spec in specs)
         label = self.steps.next(f"expect {what}" + (" in either order" if len(specs) > 1 else ""))
-        step = label.split(":")[0]
         timeout = self.message_timeout if timeout is None else timeout
-        start, cause = self._cursor, after or self.latest_cause
+        start, cause = self._cursor, after or self.evidence.pending_cause
         ticker = None
         if cause is self._slow_cause and self.physical_timeout:
             timeout = max(timeout, self.physical_timeout)
@@ -672,6 +696,7 @@ class Station:
                 if len(found) == len(specs):
                     self._cursor = max(found.values()) + 1
                     self._matched.update(found.values())
+                    self.evidence.fulfilled()
                     if cause is self._slow_cause:
                         self._slow_cause = None
                     return tuple(self._inbox[found[n]] for n in range(len(specs)))
@@ -714,7 +739,7 @@ class Station:
                           and r.late is None and r.t_ns >= cause.t_ns and r.action == spec.action]
             for r in candidates[-3:]:
                 lines.append(f"{summarize(r.action, r.payload)} at {self.steps.offset(r.t_ns)} "
-                             f"{'; '.join(spec.differences(r.payload))}")
+                             f"({'; '.join(spec.differences(r.payload))})")
         return ("received " + ", and ".join(lines)) if lines else ""
 
     def _seen_since(self, start: int, prefer: set[str]) -> str:
@@ -817,9 +842,14 @@ class Station:
                     refused.append(f"ChangeConfiguration({key}={shown}) answered {response.payload.get('status')}")
         return refused
 
+    @property
+    def booted(self) -> bool:
+        """Connected, and its latest boot answered Accepted (or assumed so): not merely booted once."""
+        return (self.connected and (self.boot_count > 0 or self.assumed_booted)
+                and self.evidence.boot_state == "Accepted" and self.evidence.boot_unanswered_since is None)
+
     async def wait_booted(self, timeout: float | None = None) -> None:
-        await self._wait_until(lambda: (self.boot_count > 0 or self.assumed_booted) and self.connected, timeout,
-                               "an accepted BootNotification")
+        await self._wait_until(lambda: self.booted, timeout, "an accepted BootNotification")
 
     def assume_booted(self) -> None:
         """Go on with a charger that was booted before the run and only connected: its boot is taken as

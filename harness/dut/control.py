@@ -46,10 +46,13 @@ class DeviceControl:
     """``on_cause(description, disrupts)`` is told the moment an action begins: the Central System's
     expectations after it match only what the charge point sends from then on (evidence rule 1)."""
 
-    def __init__(self, manager: pluggy.PluginManager, trace: Trace, on_cause: OnCause | None = None) -> None:
+    def __init__(self, manager: pluggy.PluginManager, trace: Trace, on_cause: OnCause | None = None,
+                 settle: Callable[[], Awaitable[None]] | None = None) -> None:
         self.manager = manager
         self.trace = trace
         self.on_cause = on_cause
+        #: awaited before a physical action: the charge point has finished what it was sending
+        self.settle = settle
 
     async def _perform(self, action: str, **args: Any) -> None:
         fill = dict(args)
@@ -58,6 +61,8 @@ class DeviceControl:
         if action == "fault":
             fill["fault"] = "induce" if args["active"] else "clear"
         description = _DESCRIPTIONS[action].format(**fill)
+        if self.settle is not None and action != "baseline":
+            await self.settle()
         if self.on_cause is not None and action != "baseline":
             disrupts = "link" if action == "network" and not args["up"] else _DISRUPTS.get(action)
             self.on_cause(description, disrupts, physical=True)

@@ -21,7 +21,7 @@ from harness.csms.station import Received, Station
 from harness.dut.control import DeviceControl
 from harness.verdicts import Failed
 from testcases.checks import INTERVAL_TOLERANCE_S, no_message
-from testcases.states import authorized, is_true
+from testcases.states import authorized, is_true, set_configuration
 
 
 # ------------------------------------------------------------------------ applicability and configuration
@@ -45,12 +45,17 @@ async def make_true(cs: Station, key: str) -> None:
 
 async def offline_authorization_configured(cs: Station, pics: Any) -> None:
     """Configuration states of TC_037/TC_039: LocalAuthorizeOffline true; LocalAuthListEnabled (LA-0),
-    AuthorizationCacheEnabled (C-04) and AllowOfflineTxForUnknownId (C-02) true where implemented."""
+    AuthorizationCacheEnabled (C-04) and AllowOfflineTxForUnknownId (C-02) true where implemented: the
+    feature in the PICS and, for the optional AuthorizationCacheEnabled and AllowOfflineTxForUnknownId (OCPP
+    1.6 §9.1.1, §9.1.2), the key in the charger: one whose cache is always on has no key to set, so a key it
+    lacks is skipped, not changed (ChangeConfiguration would answer NotSupported). LocalAuthListEnabled is
+    required with LA-0 (§9.2.1) and always set."""
     await make_true(cs, "LocalAuthorizeOffline")
-    for feature, key in (("LA-0", "LocalAuthListEnabled"), ("C-04", "AuthorizationCacheEnabled"),
-                         ("C-02", "AllowOfflineTxForUnknownId")):
+    for feature, key, optional in (("LA-0", "LocalAuthListEnabled", False),
+                                   ("C-04", "AuthorizationCacheEnabled", True),
+                                   ("C-02", "AllowOfflineTxForUnknownId", True)):
         if pics.feature(feature):
-            await make_true(cs, key)
+            await set_configuration(cs, key, "true", optional=optional)
 
 
 @asynccontextmanager

@@ -8,7 +8,7 @@ idTag from an earlier case would rightly send no Authorize, and the case could n
 from __future__ import annotations
 
 from harness.testcase import all_of, needs_feature, testcase
-from testcases.checks import expect_started, local_start_without_authorize, no_message
+from testcases.checks import LOCALLY_KNOWN_MAY_AUTHORIZE, expect_started, local_start_without_authorize, no_authorize
 from testcases.core._sessions_states import (
     id_tag_cached,
     remotely_authorized,
@@ -26,11 +26,13 @@ async def test_regular_start_cached_id(cs, dut, setup, pics):
     The plan's "without Authorize" is [I]. OCPP 1.6 defines LocalPreAuthorize as "whether the Charge Point,
     when online, will start a transaction for locally-authorized identifiers without waiting for or
     requesting an Authorize.conf": with it true and the idTag Accepted in the cache, no Authorize.req is
-    sent."""
+    sent. §4.1 is looser ("If the idTag is present in the … Authorization Cache, then the Charge Point MAY
+    send an Authorize.req"): the case keeps OCTT's check, and its failure reason says it is OCTT's."""
     connector, id_tag = setup.connector_id, setup.id_tags.valid
     await id_tag_cached(cs, dut, setup, pics)
     await set_configuration(cs, "LocalPreAuthorize", "true")
-    await local_start_without_authorize(cs, dut, connector, id_tag, since=last_received(cs))
+    await local_start_without_authorize(cs, dut, connector, id_tag, since=last_received(cs),
+                                        known_in="the Authorization Cache")
 
 
 @testcase("TC_007_2_CS", "Remote Start Charging Session – Cached Id", block="core",
@@ -43,7 +45,8 @@ async def test_remote_start_cached_id(cs, dut, setup, pics):
 
     The flow is [E]. OCPP 1.6: AuthorizeRemoteTxRequests true means a remote start "should be authorized
     beforehand like a local action to start a transaction", and a local action with LocalPreAuthorize and a
-    cached Accepted idTag starts "without waiting for or requesting an Authorize.conf"; so no Authorize."""
+    cached Accepted idTag starts "without waiting for or requesting an Authorize.conf"; so no Authorize. As in
+    TC_007_1, §4.1 would allow one (MAY, for a cached idTag): OCTT's check is kept and its reason says so."""
     connector, id_tag = setup.connector_id, setup.id_tags.valid
     await id_tag_cached(cs, dut, setup, pics)
     await set_configuration(cs, "LocalPreAuthorize", "true")
@@ -54,7 +57,8 @@ async def test_remote_start_cached_id(cs, dut, setup, pics):
     response = await cs.call("RemoteStartTransaction", connectorId=connector, idTag=id_tag)
     cs.require(response["status"] == "Accepted", f"RemoteStartTransaction answered {response['status']}")
     await expect_started(cs, connector, id_tag)
-    no_message(cs, "Authorize", since=cached)
+    no_authorize(cs, cached, "LocalPreAuthorize and AuthorizeRemoteTxRequests true, the idTag in the Authorization "
+                 "Cache", LOCALLY_KNOWN_MAY_AUTHORIZE)
 
 
 @testcase("TC_061_1_CS", "Clear Authorization Data in Authorization Cache – Local", block="core",

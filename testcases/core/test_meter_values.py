@@ -35,7 +35,12 @@ async def test_sampled_meter_values(cs, dut, setup, pics):
     """MeterValueSampleInterval=<configured>, ClockAlignedDataInterval=0; MeterValuesSampledData = the tested
     measurands; GetConfiguration(MeterValuesSampledData); state Charging; for three intervals: MeterValues
     every interval, context Sample.Periodic, one sampledValue per configured measurand, no location EV except
-    SoC."""
+    SoC.
+
+    Every MeterValues must carry the transactionId: the plan's validation does not list it, the
+    specification requires it (OCPP 1.6 §4.7: "The transactionId of the transaction to which these values
+    are related, if applicable"; sampled values are taken "from the start of the charging transaction",
+    §3.16.1, so they belong to it)."""
     interval = setup.intervals.meter_value_sample
     await cs.configure("MeterValueSampleInterval", str(interval))
     await cs.configure("ClockAlignedDataInterval", "0")
@@ -53,14 +58,20 @@ async def test_clock_aligned_meter_values(cs, dut, setup, pics):
     measurands; GetConfiguration(MeterValuesAlignedData); state Charging; for three intervals: MeterValues
     every interval at clock-aligned times (whole seconds since midnight a multiple of the interval; OCPP 1.6
     §3.16.2: "evenly spaced … intervals per day, starting at 00:00:00"), context Sample.Clock, one
-    sampledValue per configured measurand, no location EV except SoC."""
+    sampledValue per configured measurand, no location EV except SoC.
+
+    The transactionId is not required: the plan's validation (clock-aligned timestamps, Sample.Clock, the
+    measurands) does not ask for it, and OCPP 1.6 §4.7 lets it be omitted "if the values are taken from the
+    main meter", as clock-aligned billing data are (§3.16.2: "fiscally certified energy meters"). A
+    transactionId that is present must be the running transaction's."""
     interval = setup.intervals.clock_aligned_data
     await cs.configure("MeterValueSampleInterval", "0")
     await cs.configure("ClockAlignedDataInterval", str(interval))
     measurands = await configured_measurands(cs, "MeterValuesAlignedData", pics.measurands.aligned.tested,
                                              int(pics.ors("ORS-2")))
     transaction = transaction_id(await charging(cs, dut, setup, pics))
-    samples = await expect_meter_values(cs, setup.connector_id, transaction, interval)
+    samples = await expect_meter_values(cs, setup.connector_id, None, interval)
+    check_transaction_id(cs, samples, transaction)
     check_spacing(cs, samples, interval, "ClockAlignedDataInterval")
     check_clock_aligned(cs, samples, interval)
     check_sampled_values(cs, samples, measurands, "Sample.Clock")
@@ -77,11 +88,23 @@ async def configured_measurands(cs: Station, key: str, tested: Sequence[str], ma
     return [m.strip() for m in (value or "").split(",") if m.strip()] or [DEFAULT_MEASURAND]
 
 
-async def expect_meter_values(cs: Station, connector: int, transaction: int, interval: int) -> list[Received]:
-    """The MeterValues of the transaction during the three watched intervals, one per interval."""
-    return [await cs.expect("MeterValues", connectorId=connector, transactionId=transaction,
-                            timeout=interval + cs.message_timeout)
+async def expect_meter_values(cs: Station, connector: int, transaction: int | None,
+                              interval: int) -> list[Received]:
+    """The MeterValues of the connector during the three watched intervals, one per interval: with
+    ``transaction``, only those that carry its transactionId; with None, any (TC_071)."""
+    fields = {"connectorId": connector} if transaction is None else {"connectorId": connector,
+                                                                     "transactionId": transaction}
+    return [await cs.expect("MeterValues", timeout=interval + cs.message_timeout, **fields)
             for _ in range(WATCHED_INTERVALS)]
+
+
+def check_transaction_id(cs: Station, samples: list[Received], transaction: int) -> None:
+    """A MeterValues that carries a transactionId carries the running transaction's (omitting it is allowed,
+    OCPP 1.6 §4.7)."""
+    wrong = [r.payload["transactionId"] for r in samples
+             if r.payload.get("transactionId") not in (None, transaction)]
+    cs.require(not wrong, f"MeterValues carry transactionId {wrong[0] if wrong else ''}; the transaction running "
+                          f"on the connector is {transaction}")
 
 
 def _timestamps(samples: list[Received]) -> list[tuple[str, Any]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from harness.csms.matching import one_of
 from harness.testcase import all_of, needs_feature, needs_hardware, needs_key_access, testcase
-from testcases.checks import expect_stop, no_message, stop_remotely
+from testcases.checks import expect_stop, no_authorize, stop_remotely
 from testcases.core._sessions_states import (
     fixed_cable,
     other_connector,
@@ -11,22 +14,47 @@ from testcases.core._sessions_states import (
     require_reason,
     shared_reader,
 )
-from testcases.states import charging, key_settable, last_received, set_configuration, transaction_id
+from testcases.states import (
+    charging,
+    every_status_reported,
+    key_settable,
+    last_received,
+    set_configuration,
+    transaction_id,
+)
 
+#: What OCPP 1.6 says of an Authorize for another idTag presented during a transaction (TC_068).
+OTHER_TAG_MAY_AUTHORIZE = (
+    "OCPP 1.6 §4.1 says that when stopping a transaction the Charge Point SHALL only send an Authorize.req when "
+    "the identifier differs from the one that started it (as here), and that it SHALL send one for an idTag not "
+    "in its Local Authorization List or Authorization Cache")
+
+
+def ended_without_ev(pics: Any, connector: int) -> Any:
+    """The status of a connector whose transaction ends after the EV side was unplugged (OCPP 1.6 §4.9).
+
+    A detachable cable still hangs in the socket: further user action is required, Finishing (C6, D6). A
+    fixed cable out of the EV leaves nothing for the user to do, so Available is as right as Finishing: C1
+    "Charging session ends while no user action is required (e.g. fixed cable was removed on EV side)", and
+    D1; the §4.9 text that a charger with StopTransactionOnEVSideDisconnect true reports Finishing is a
+    SHOULD. The plan's fixed-cable branch of TC_005_2 (no unplug at the charge point) leaves it open."""
+    return one_of("Finishing", "Available") if fixed_cable(pics, connector) else "Finishing"
 
 
 async def ev_side_disconnect_stops(cs, dut, setup, pics, *, unlock: str) -> None:
     """MinimumStatusDuration=0 (if implemented), StopTransactionOnEVSideDisconnect=true,
     UnlockConnectorOnEVSideDisconnect=``unlock``; state Charging; unplug on the EV side: StopTransaction with
-    reason EVDisconnected and Finishing, in either order (TC_005_1, TC_005_2)."""
+    reason EVDisconnected and Finishing (with a fixed cable: Finishing or Available, see
+    :func:`ended_without_ev`), in either order (TC_005_1, TC_005_2)."""
     connector = setup.connector_id
-    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
+    await every_status_reported(cs)
     await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "true")
     await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", unlock)
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await dut.unplug(connector, side="ev")
-    stop = await expect_stop(cs, transaction, connector)
+    stop = await expect_stop(cs, transaction, connector, status=ended_without_ev(pics, connector))
     require_reason(cs, stop, "EVDisconnected")
+
 
 @testcase("TC_068_CS", "Stop transaction – IdTag in StopTransaction matches IdTag in StartTransaction", block="core",
           applies=all_of(needs_feature("C-07"), needs_feature("C-08")), features=("C-07", "C-08"))
@@ -35,14 +63,20 @@ async def test_stop_transaction_id_tag_matches(cs, dut, setup, pics):
     several connectors, HFS-10) is sent in an Authorize; the idTag that started the transaction stops it:
     StopTransaction with that idTag and Finishing in either order.
 
-    The reason is checked too: a driver's stop with an idTag is reason Local or no reason (OCPP 1.6 §4.10)."""
+    The reason is checked too: a driver's stop with an idTag is reason Local or no reason (OCPP 1.6 §4.10).
+
+    The "no Authorize" is OCTT's ([D]); OCPP 1.6 §4.1 allows an Authorize.req for a stop with a different
+    identifier and requires one for an idTag the charger does not know locally. The case follows OCTT (the
+    charger can tell that nothing can match: the transaction's idTag has no parentIdTag), and its failure
+    reason says the specification would allow the Authorize."""
     connector, id_tag, other_tag = setup.connector_id, setup.id_tags.valid, setup.id_tags.valid_2
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     before = last_received(cs)
     await dut.present_id_tag(other_tag, connector)
     await cs.expect_no("StopTransaction", within=setup.timeouts.message)
     if not shared_reader(pics):
-        no_message(cs, "Authorize", since=before)
+        no_authorize(cs, before, f"another valid idTag, {other_tag}, presented during the transaction of {id_tag}",
+                     OTHER_TAG_MAY_AUTHORIZE)
     await dut.present_id_tag(id_tag, connector)
     stop = await expect_stop(cs, transaction, connector)
     cs.require((stop.payload.get("idTag") or "").lower() == id_tag.lower(),
@@ -103,6 +137,10 @@ async def test_ev_side_disconnected_stop_keep_locked(cs, dut, setup, pics):
     (EVDisconnected) and Finishing in either order; UnlockConnector; with a detachable cable, unplug at the
     charge point: Available.
 
+    With a fixed cable the specification is followed where the plan asks Finishing: Available in its place
+    is allowed (§4.9 C1; :func:`ended_without_ev`); StopTransaction with reason EVDisconnected is required
+    either way.
+
     The plan's "UnlockConnector → Unlocked" is [E] (EVerest simulates a detachable cable). OCPP 1.6 §5.18
     defines NotSupported as "Charge Point has no connector lock": a fixed cable has no lock to release, so
     the specification (and TC_017_2) expects NotSupported there; Unlocked is expected for a detachable
@@ -136,13 +174,15 @@ async def test_ev_side_disconnected_transaction_continues(cs, dut, setup, pics):
     transfer is allowed again" - the EVSE keeps offering energy that the (absent) EV does not take, which
     is SuspendedEV (§7.7: "the EVSE is offering energy but the EV is not taking any energy"), not
     SuspendedEVSE. Reason Remote is [E]; it is the 1.6 reason for "Stopped remotely on request of the user"
-    (as in TC_012)."""
+    (as in TC_012). With a fixed cable the EV is gone when the remote stop comes, so Available in place of
+    the plan's Finishing follows the specification (§4.9 D1: "Charging session ends while no user action is
+    required"; :func:`ended_without_ev`)."""
     connector = setup.connector_id
-    await set_configuration(cs, "MinimumStatusDuration", "0", optional=True)
+    await every_status_reported(cs)
     await set_configuration(cs, "StopTransactionOnEVSideDisconnect", "false")
     await set_configuration(cs, "UnlockConnectorOnEVSideDisconnect", "false")
     transaction = transaction_id(await charging(cs, dut, setup, pics))
     await dut.unplug(connector, side="ev")
     await cs.expect("StatusNotification", connectorId=connector, status="SuspendedEV")
-    await stop_remotely(cs, transaction, connector,
+    await stop_remotely(cs, transaction, connector, status=ended_without_ev(pics, connector),
                         still_running="with StopTransactionOnEVSideDisconnect=false the transaction continues")

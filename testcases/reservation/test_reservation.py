@@ -21,6 +21,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from harness.csms.matching import not_equal
 from harness.csms.station import Received, Response, Station
 from harness.dut.control import DeviceControl
 from harness.testcase import all_of, needs_feature, testcase
@@ -38,6 +39,8 @@ EXPIRY_S = 5
 FAULT = "GroundFailure"
 #: CALLERROR codes of a charger that does not implement the Reservation profile at all (OCPP-J §4.2.3).
 NOT_IMPLEMENTED = ("NotSupported", "NotImplemented")
+#: ReserveNow(0) while every connector is Faulted: the refusals OCPP 1.6 §5.13 allows (TC_050_1).
+FAULTED_ANSWERS = ("Faulted", "Unavailable", "Rejected")
 
 
 def expiry_date(seconds: float) -> str:
@@ -124,17 +127,23 @@ async def change_availability_all(cs: Station, pics: Any, kind: str, status: str
           applies=all_of(needs_feature("R-0"), needs_feature("C-07")), features=("R-0", "C-07"))
 async def test_reservation_local_start(cs, dut, setup, pics):
     """Every other connector Unavailable. ReserveNow(connector, valid idTag) Accepted, Reserved. Another card
-    (the second valid idTag): no Authorize within the message timeout. The reserved idTag: (Authorize
-    optional) Preparing. Plug in: StartTransaction with the reservationId, and Charging, in either order.
+    (the second valid idTag): the connector stays Reserved (no StatusNotification of another status for it)
+    for the message timeout. The reserved idTag: (Authorize optional) Preparing. Plug in:
+    StartTransaction with the reservationId, and Charging, in either order.
 
-    The plan's "no Authorize" is [D]: the reservation has no parentIdTag, so only the reserved idTag itself
-    may use the connector (§5.13) and the charger can refuse the other card without asking. The other
-    connectors are made Unavailable so that a card cannot be meant for them (one reader may serve all)."""
+    Here the case follows the specification, not the plan. The plan's "the CP must not send Authorize" for
+    the other card is [D], but OCPP 1.6 §4.1 says a Charge Point SHALL send an Authorize.req for an idTag not
+    in its Local Authorization List or Authorization Cache (and MAY for one that is), and the harness cannot
+    know what the charger holds. What §5.13 does require is checked instead: the charger "SHALL refuse
+    charging for all incoming idTags on the reserved connector" but the reserved one, even when the Central
+    System accepts the other idTag (the harness answers its Authorize Accepted). The other connectors are
+    made Unavailable so that a card cannot be meant for them (one reader may serve all)."""
     connector, id_tag, other_tag = setup.connector_id, setup.id_tags.valid, setup.id_tags.valid_2
     await unavailable_elsewhere(cs, pics, connector)
     await reserved(cs, connector, id_tag)
     await dut.present_id_tag(other_tag, connector)
-    await cs.expect_no("Authorize", within=cs.message_timeout)
+    await cs.expect_no("StatusNotification", within=cs.message_timeout, connectorId=connector,
+                       status=not_equal("Reserved"))
     await dut.present_id_tag(id_tag, connector)
     await cs.expect("StatusNotification", connectorId=connector, status="Preparing")
     await dut.plug_in(connector)
@@ -290,20 +299,28 @@ async def test_reservation_of_charge_point(cs, dut, setup, pics):
 @testcase("TC_050_1_CS", "Reservation of a Charge Point – Faulted", block="reservation",
           applies=needs_feature("R-1"), features=("R-0", "R-1"))
 async def test_reservation_of_charge_point_faulted(cs, dut, setup, pics):
-    """Every connector Faulted (a fault induced at each); ReserveNow(connectorId 0) answers Faulted. The
-    faults cleared, every connector is Available again.
+    """Every connector Faulted (a fault induced at each); ReserveNow(connectorId 0) is not Accepted: it
+    answers Faulted, Unavailable or Rejected. The faults cleared, every connector is Available again.
 
     The state is [I]: §5.13 answers Faulted when "the Charge Point or the connector" is Faulted; for
-    connector 0 that is the whole charge point, every connector faulted. Clearing the faults is [I], as in
-    TC_048_1."""
+    connector 0 that is the whole charge point, every connector faulted. The plan's Faulted is [I] too, and
+    here the case follows the specification, which does not single it out: connector 0 itself is not
+    Faulted (its status has "no direct connection" to the connectors', §4.9), a charge point none of whose
+    connectors can serve is as rightly Unavailable, and Rejected is §5.13's plain refusal of a reservation
+    the charge point does not take. Accepted is the one wrong answer: no connector could "remain available
+    for the reserved idTag". Clearing the faults is [I], as in TC_048_1."""
     connectors = pics.connector_ids
-    for connector in connectors:
+    for connector in connectors:  # state SetConnectorFaulted, connector by connector: each status its evidence
         await dut.fault(connector, FAULT, True)
-    await expect_status_all(cs, connectors, "Faulted")
-    await reserve_now(cs, 0, setup.id_tags.valid, expected="Faulted")
+        await cs.expect("StatusNotification", connectorId=connector, status="Faulted")
+    response = await cs.call("ReserveNow", connectorId=0, expiryDate=expiry_date(RESERVATION_S),
+                             idTag=setup.id_tags.valid, reservationId=RESERVATION_ID)
+    cs.require(response["status"] in FAULTED_ANSWERS,
+               f"ReserveNow(connectorId 0) while every connector is Faulted answered {response['status']}, "
+               f"expected {', '.join(FAULTED_ANSWERS)} (OCPP 1.6 §5.13)")
     for connector in connectors:
         await dut.fault(connector, FAULT, False)
-    await expect_status_all(cs, connectors, "Available")
+        await cs.expect("StatusNotification", connectorId=connector, status="Available")
 
 
 @testcase("TC_050_2_CS", "Reservation of a Charge Point – Occupied", block="reservation",

@@ -118,6 +118,7 @@ class FakeCSMS:
         self.history: list[Msg] = []
         self.connections: asyncio.Queue[Connection] = asyncio.Queue()
         self.closed: asyncio.Queue[float] = asyncio.Queue()
+        self.refused: asyncio.Queue[float] = asyncio.Queue()   # connection attempts answered 503
         self.ws = None
         self.port = 0
         self._pending: dict[str, asyncio.Future] = {}
@@ -140,6 +141,7 @@ class FakeCSMS:
     async def start(self) -> "FakeCSMS":
         async def process_request(connection, request):
             if self.refuse:
+                self.refused.put_nowait(asyncio.get_running_loop().time())
                 return connection.respond(503, "refused\n")
             self.connections.put_nowait(Connection(request.path, request.headers.get("Authorization"),
                                                    None, asyncio.get_running_loop().time()))

@@ -112,8 +112,9 @@ async def test_reservation_faults(csms, make_sim, bench):
 
 async def test_reservation_faults_of_parent_cancel_and_connector_zero(csms, make_sim, bench):
     csms.replies["Authorize"] = lambda p: {"idTagInfo": {"status": "Accepted", "parentIdTag": "GROUP"}}
-    sim = make_sim(csms, faults=["reservation-drops-parent-id-tag", "reservation-authorizes-foreign-tag",
-                                 "cancel-reservation-ignored", "reservation-zero-not-enforced"])
+    sim = make_sim(csms, faults=["reservation-drops-parent-id-tag", "cancel-reservation-ignored",
+                                 "reservation-zero-not-enforced"],
+                   extra=["--behaviour", "authorize-foreign-tag-at-reservation"])
     await bench.booted(csms, sim)
     assert await reserve(csms, 1, "TAG-1", 71, parent="GROUP") == "Accepted"
     await csms.expect("StatusNotification", connectorId=1, status="Reserved")

@@ -131,3 +131,17 @@ async def test_a_near_miss_names_the_field_that_differed(central, charger):
     with pytest.raises(Failed) as failed:
         await station.expect("MeterValues", connectorId=1, transactionId=1004, timeout=0.2)
     assert "at +" in str(failed.value) and "without transactionId" in str(failed.value)
+
+
+async def test_effects_of_two_actions_in_a_row_may_be_expected_together(central, charger):
+    """Plug in at 1, plug in at 2, then both Preparing: the first plug-in is the cause both follow."""
+    _, station = central
+    police(station)
+    station.mark_cause("plug in the cable at connector 1")
+    await send_call(charger, "1", "StatusNotification", status(1, "Preparing"))
+    station.mark_cause("plug in the cable at connector 2")
+    await send_call(charger, "2", "StatusNotification", status(2, "Preparing"))
+    await station.expect_all(station.message("StatusNotification", connectorId=1, status="Preparing"),
+                             station.message("StatusNotification", connectorId=2, status="Preparing"), timeout=1)
+    station.mark_cause("present idTag")
+    assert station.evidence.pending_cause.description == "present idTag"
