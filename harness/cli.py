@@ -61,6 +61,7 @@ def command_run(args: argparse.Namespace) -> int:
         "-o", "asyncio_default_fixture_loop_scope=session",
         "-o", "asyncio_default_test_loop_scope=session",
         "--timeout", str(args.case_timeout),
+        "-o", "timeout_func_only=true",   # the case timeout never counts the first-connection wait
         "-rfEs",
     ]
     pytest_args += ["--csms-host", args.csms_host, "--csms-port", str(args.csms_port), "--pki-dir", args.pki_dir]
@@ -76,12 +77,16 @@ def command_run(args: argparse.Namespace) -> int:
         pytest_args += ["--sim-reply-delay-ms", str(args.sim_reply_delay_ms)]
     if args.k:
         pytest_args += ["-k", args.k]
+    for profile in args.profile:
+        pytest_args += ["--profile", profile]
+    for block in args.block:
+        pytest_args += ["--block", block]
     if args.quiet:
         pytest_args.append("-q")
     pytest_args += args.pytest_args
     code = pytest.main(pytest_args)
-    if code in (pytest.ExitCode.USAGE_ERROR, EXIT_USAGE) and not run_path.exists():
-        return EXIT_USAGE
+    if code in (pytest.ExitCode.USAGE_ERROR, EXIT_USAGE) and not (run_path / "results.jsonl").exists():
+        return EXIT_USAGE   # nothing ran: a bad PICS, or a --profile/--block that names nothing
     run = RunDirectory(run_path)
     paths = _render(run_path)
     results = run.results()
@@ -179,6 +184,12 @@ def parser() -> argparse.ArgumentParser:
                      help="security profiles 2 and 3: the test PKI (root to install on the charger, server "
                           "certificate, trusted charge point CAs); created where missing, reused where present")
     run.add_argument("-k", help="select test cases by OCTT id, block or title words (pytest -k syntax)")
+    run.add_argument("--profile", action="append", default=[], metavar="PROFILE",
+                     help="run only this certification profile's cases (repeatable: Core, …); the PICS still "
+                          "says what the charger has")
+    run.add_argument("--block", action="append", default=[], metavar="BLOCK",
+                     help="run only this functional block's cases (repeatable: core, local_auth_list, "
+                          "reservation, remote_trigger, …)")
     run.add_argument("--report-dir", default="reports", help="where the run directory is written")
     run.add_argument("--run-id", help="name of the run directory")
     run.add_argument("--sim-fault", action="append", default=[], metavar="NAME",

@@ -47,6 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", help="name of the run directory (default: time stamp and random suffix)")
     group.addoption("--sim-fault", action="append", default=[],
                     help="a named fault to inject into the reference charge point (repeatable)")
+    group.addoption("--profile", action="append", default=[],
+                    help="run only the cases of this certification profile (repeatable)")
+    group.addoption("--block", action="append", default=[],
+                    help="run only the cases of this functional block (repeatable)")
     group.addoption("--sim-behaviour", action="append", default=[],
                     help="an allowed behaviour variant of the reference charge point (repeatable)")
     group.addoption("--sim-reply-delay-ms", type=int, default=0,
@@ -91,6 +95,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         info = case_info(item)
         if info is not None:
             item.extra_keyword_matches.update({info.id, info.block})
+    _select_scope(config, items)
+
+
+def _select_scope(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--profile``/``--block``: the run's scope, apart from the PICS (which keeps saying what the charger
+    has). Cases outside it are deselected: not run and not reported."""
+    profiles, blocks = set(config.getoption("profile") or ()), set(config.getoption("block") or ())
+    if not profiles and not blocks:
+        return
+    infos = [info for item in items if (info := case_info(item)) is not None]
+    for chosen, known, what in ((profiles, {i.profile for i in infos}, "--profile"),
+                                (blocks, {i.block for i in infos}, "--block")):
+        if chosen - known:
+            raise pytest.UsageError(f"{what} {', '.join(sorted(chosen - known))}: no such "
+                                    f"{what[2:]}; known: {', '.join(sorted(known))}")
+    keep, drop = [], []
+    for item in items:
+        info = case_info(item)
+        inside = info is None or ((not profiles or info.profile in profiles) and (not blocks or info.block in blocks))
+        (keep if inside else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

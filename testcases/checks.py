@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from harness.csms.matching import summarize
 from harness.csms.station import Received, Station
 from harness.dut.control import DeviceControl
 
@@ -87,8 +88,8 @@ def no_message(cs: Station, action: str, since: Received | None = None, *, why: 
     """Fail when ``action`` was sent in this case (after ``since``); ``why`` replaces "which it must not" in
     the reason."""
     sent = [r for r in cs.since(since) if r.action == action]
-    cs.require(not sent, f"the charge point sent {action} ({sent[0].payload if sent else ''})"
-               + (f": {why}" if why else ", which it must not"))
+    shown = f"{summarize(sent[0].action, sent[0].payload)} at {cs.steps.offset(sent[0].t_ns)}" if sent else ""
+    cs.require(not sent, f"the charge point sent {shown}" + (f": {why}" if why else ", which it must not"))
 
 
 #: What OCPP 1.6 says of an Authorize for an idTag the charger knows locally, for :func:`no_authorize`.

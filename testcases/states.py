@@ -81,8 +81,8 @@ def key_settable(key: str, value: str):
     def rule(pics: Any) -> str | None:
         declared = pics.configuration_keys.get(key)
         if declared is not None and declared.read_only and (declared.value or "").strip().lower() != value.lower():
-            return (f"configuration key {key} is declared read-only with value {declared.value!r}; "
-                    f"the case needs {value!r}")
+            return (f"configuration key {key} is declared read-only with value \"{declared.value}\"; "
+                    f"the case needs \"{value}\"")
         return None
 
     return rule

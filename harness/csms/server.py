@@ -155,7 +155,7 @@ class CentralSystem:
             return self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "the Central System is unreachable (simulated outage)", path)
         charge_point_id = charge_point_id_of(path)
         if charge_point_id not in self.stations:
-            return self._refuse(HTTPStatus.NOT_FOUND, f"unknown chargePointId {charge_point_id!r}", path)
+            return self._refuse(HTTPStatus.NOT_FOUND, f"unknown chargePointId {charge_point_id}", path)
         if not self.stations[charge_point_id].reachable:
             return self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "the link is cut by the test case (outage)", path)
         offered = [p.strip() for value in request.headers.get_all("Sec-WebSocket-Protocol") for p in value.split(",")]
@@ -179,7 +179,7 @@ class CentralSystem:
             return "HTTP Basic authentication is required at this security profile; none or unreadable was sent"
         user, password = credentials
         if user != charge_point_id:
-            return f"Basic auth username {user!r} is not the chargePointId {charge_point_id!r}"
+            return f"Basic auth username {user} is not the chargePointId {charge_point_id}"
         expected = accepted_passwords(self.passwords.get(charge_point_id) or "")
         if not any(hmac.compare_digest(password, form) for form in expected):
             return "Basic auth password does not match the configured AuthorizationKey"
@@ -191,7 +191,7 @@ class CentralSystem:
             return "security profile 3 requires a client certificate; none was presented"
         common_name = subject_common_name(certificate)
         if common_name != charge_point_id:
-            return f"the client certificate's CN {common_name!r} is not the chargePointId {charge_point_id!r}"
+            return f"the client certificate's CN {common_name} is not the chargePointId {charge_point_id}"
         return None
 
     def _client_hello(self, tls: ssl.SSLObject, server_name: str | None, context: ssl.SSLContext) -> None:

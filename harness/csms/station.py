@@ -522,7 +522,7 @@ class Station:
         findings: list[str] = []
         action = pending.action if pending else None
         if pending is None:
-            findings.append(f"a response to unique id {frame.unique_id!r}, which the harness never sent or "
+            findings.append(f"a response to unique id {frame.unique_id}, which the harness never sent or "
                             "already had an answer for")
         if isinstance(frame, CallResult):
             if action is not None:

@@ -191,6 +191,7 @@ class CaseRow:
     trace: str | None           # the .jsonl, relative to the run directory
     trace_page: str | None      # traces/<id>.html, relative to the run directory
     features: list[str]
+    warnings: list[str] = field(default_factory=list)   # the baseline before it: answers not as asked
 
 
 @dataclass
@@ -498,7 +499,7 @@ def _cases(files: RunFiles) -> list[CaseRow]:
             duration_s=float(duration) if isinstance(duration, (int, float)) else None,
             started_utc=r.get("started_utc"), trace=r.get("trace") if has_trace else None,
             trace_page=f"traces/{safe_name(case_id)}.html" if has_trace else None,
-            features=_strings(r.get("features"))))
+            features=_strings(r.get("features")), warnings=_strings(r.get("warnings"))))
     rows.sort(key=lambda c: (order.get(c.block, len(order)), c.block, natural_key(c.id)))
     return rows
 

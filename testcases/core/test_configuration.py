@@ -80,4 +80,6 @@ async def test_change_configuration(cs, setup, pics):
         await cs.configure("MeterValueSampleInterval", str(target + 1))
     await cs.configure("MeterValueSampleInterval", str(target))
     value = await cs.configuration("MeterValueSampleInterval")
-    cs.require(value == str(target), f"MeterValueSampleInterval reads {value!r} after it was set to {target}")
+    cs.require(value == str(target), "GetConfiguration " + (
+        "reports MeterValueSampleInterval as unknown" if value is None else f"returned MeterValueSampleInterval={value}")
+        + f" after it was set to {target} (ChangeConfiguration Accepted)")

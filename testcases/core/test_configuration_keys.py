@@ -70,7 +70,7 @@ async def try_invalid(cs: Station, invalid: InvalidValue) -> str | None:
     if status in TAKEN and old is not None:
         restored = await cs.call("ChangeConfiguration", key=invalid.key, value=old)
         if restored["status"] not in TAKEN:
-            wrong += f", and putting back {old!r} answered {restored['status']}"
+            wrong += f", and putting back \"{old}\" answered {restored['status']}"
     return wrong
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from harness.testcase import testcase
 
 #: A vendorId (reversed DNS, as §4.3 recommends) under a reserved domain: no charge point implements it.
@@ -20,4 +22,5 @@ async def test_data_transfer_to_charge_point(cs):
     cs.require(response["status"] == "UnknownVendorId",
                f"DataTransfer(vendorId={UNKNOWN_VENDOR_ID}) answered {response['status']}; expected UnknownVendorId")
     cs.require("data" not in response.payload,
-               f"DataTransfer.conf UnknownVendorId carries data ({response.payload.get('data')!r}), which it SHALL not")
+               f"DataTransfer.conf UnknownVendorId carries data ({json.dumps(response.payload.get('data'))}), which "
+               "it SHALL not")

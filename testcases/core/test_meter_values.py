@@ -121,7 +121,7 @@ def check_spacing(cs: Station, samples: list[Received], interval: int, key: str)
     """Consecutive MeterValue timestamps are ``interval`` seconds apart (± :data:`INTERVAL_TOLERANCE_S`)."""
     stamps = _timestamps(samples)
     bad = [text for text, moment in stamps if moment is None]
-    cs.require(not bad, f"MeterValue timestamp {bad[0]!r} is not a date-time" if bad else "")
+    cs.require(not bad, f"MeterValue timestamp \"{bad[0]}\" is not a date-time" if bad else "")
     gaps = [(b[1] - a[1]).total_seconds() for a, b in zip(stamps, stamps[1:])]
     cs.require(len(gaps) >= WATCHED_INTERVALS - 1,
                f"{len(stamps)} distinct MeterValue timestamps in {WATCHED_INTERVALS} MeterValues: "

@@ -145,3 +145,19 @@ async def test_effects_of_two_actions_in_a_row_may_be_expected_together(central,
                              station.message("StatusNotification", connectorId=2, status="Preparing"), timeout=1)
     station.mark_cause("present idTag")
     assert station.evidence.pending_cause.description == "present idTag"
+
+
+async def test_an_unknown_action_in_place_of_the_expected_message_ends_the_step_at_once(central, charger):
+    """TC_054 once waited its whole timeout after the charger had sent "CustomOperation" instead of the
+    triggered message: a frame that breaks OCPP-J is decisive."""
+    _, station = central
+    police(station)
+    began = time.monotonic()
+    waiting = asyncio.create_task(station.expect("StatusNotification", timeout=5))
+    answer = await send_call(charger, "1", "CustomOperation", {})
+    assert answer[0] == 4 and answer[2] == "NotImplemented"
+    with pytest.raises(Failed) as failed:
+        await waiting
+    assert time.monotonic() - began < 2
+    assert str(failed.value).startswith("step 1: the charge point sent a frame that breaks OCPP-J at +")
+    assert "unknown action CustomOperation" in str(failed.value)
