@@ -62,7 +62,8 @@ def command_run(args: argparse.Namespace) -> int:
         "-o", "asyncio_default_test_loop_scope=session",
         "--timeout", str(args.case_timeout),
         "-o", "timeout_func_only=true",   # the case timeout never counts the first-connection wait
-        "-rfEs",
+        "--harness-console", "problems" if args.quiet else "cases",
+        *(["-v", "-rfEs"] if args.verbose else ["-qq", "--no-summary"]),   # pytest's own output only with -v
     ]
     pytest_args += ["--csms-host", args.csms_host, "--csms-port", str(args.csms_port), "--pki-dir", args.pki_dir]
     if args.dut_config:
@@ -81,8 +82,6 @@ def command_run(args: argparse.Namespace) -> int:
         pytest_args += ["--profile", profile]
     for block in args.block:
         pytest_args += ["--block", block]
-    if args.quiet:
-        pytest_args.append("-q")
     pytest_args += args.pytest_args
     code = pytest.main(pytest_args)
     if code in (pytest.ExitCode.USAGE_ERROR, EXIT_USAGE) and not (run_path / "results.jsonl").exists():
@@ -90,13 +89,17 @@ def command_run(args: argparse.Namespace) -> int:
     run = RunDirectory(run_path)
     paths = _render(run_path)
     results = run.results()
-    counts = {}
-    for result in results:
-        counts[result["verdict"]] = counts.get(result["verdict"], 0) + 1
-    summary = ", ".join(f"{n} {verdict.replace('_', ' ')}" for verdict, n in sorted(counts.items())) or "no case ran"
-    print(f"\nocpp-harness: {summary}")
-    print(f"ocpp-harness: report: {paths}")
+    _print_summary(results, paths)
     return exit_code_of(results)
+
+
+def _print_summary(results: list[dict], report: Path) -> None:
+    """The last lines of a run: every verdict's count, and the report to open."""
+    from harness import console
+
+    colour = console.wants_colour(sys.stdout)
+    for line in console.summary_lines(console.count(r.get("verdict", "error") for r in results), str(report)):
+        print(console.render(line, colour))
 
 
 def _render(run_path: Path) -> Path:
@@ -161,10 +164,21 @@ def command_pki(args: argparse.Namespace) -> int:
     return EXIT_PASSED
 
 
-def command_sim(args: argparse.Namespace) -> int:
-    argv = [sys.executable, "-m", "simulator", *args.sim_args]
-    os.execv(sys.executable, argv)
-    return 0  # not reached
+def simulator_parser() -> argparse.ArgumentParser:
+    """``python -m simulator``'s own parser, named ``ocpp-harness sim``: one definition of its options."""
+    from simulator.__main__ import build_parser
+
+    sim = build_parser()
+    sim.prog = "ocpp-harness sim"
+    return sim
+
+
+def command_sim(sim_argv: Sequence[str]) -> int:
+    """Start the reference charge point with these arguments, as ``python -m simulator`` would; ``--help``
+    and bad options are answered by the simulator's own parser before anything starts."""
+    simulator_parser().parse_args(list(sim_argv))      # --help prints and exits 0; a bad option exits 2
+    os.execv(sys.executable, [sys.executable, "-m", "simulator", *sim_argv])
+    return EXIT_PASSED  # not reached
 
 
 def parser() -> argparse.ArgumentParser:
@@ -200,7 +214,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--sim-reply-delay-ms", type=int, default=0, help=argparse.SUPPRESS)
     run.add_argument("--case-timeout", type=float, default=600.0, help="hard limit per test case, seconds")
     run.add_argument("--no-cache", action="store_true", help="don't keep pytest's cache (no --lf next time)")
-    run.add_argument("-q", "--quiet", action="store_true")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="a line only for the cases that did not pass or apply (failed, inconclusive, error, not "
+                          "run), then the summary")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="pytest's own output too: progress, tracebacks and its short summary")
     run.add_argument("pytest_args", nargs="*", help="more pytest arguments after --, e.g. -- --lf")
     run.set_defaults(handler=command_run)
 
@@ -220,13 +238,15 @@ def parser() -> argparse.ArgumentParser:
     pki.add_argument("--csms-host", default="127.0.0.1", help="an address the server certificate must name")
     pki.set_defaults(handler=command_pki)
 
-    sim = commands.add_parser("sim", help="start the reference charge point (python -m simulator ...)")
-    sim.add_argument("sim_args", nargs=argparse.REMAINDER)
-    sim.set_defaults(handler=command_sim)
+    commands.add_parser("sim", add_help=False,
+                        help="start the reference charge point (python -m simulator's options; sim --help)")
     return main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:
+        return command_sim(argv[1:])     # every argument belongs to the simulator, options first included
     args = parser().parse_args(argv)
     return int(args.handler(args))
 

@@ -9,18 +9,23 @@ The plug-in is inert unless ``--pics`` is given, so it never touches other test 
 - before each case the charge point is brought to its baseline; the case's frames are traced to
   ``traces/<id>.jsonl``;
 - the verdict (passed, failed, inconclusive, not applicable, error) is appended to ``results.jsonl`` the
-  moment the case ends.
+  moment the case ends; an error's traceback goes into the case's trace;
+- cases run in plan order (by OCTT id), and ``--harness-console`` (set by ``ocpp-harness run``) writes a
+  line per case as it ends (harness/console.py) in place of pytest's progress.
 """
 
 from __future__ import annotations
 
+import sys
 import time
+import traceback
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Generator
 
 import pytest
 import pytest_asyncio
 
+from harness import console
 from harness.csms.trace import utc_now_iso
 from harness.session import HarnessSession, SessionOptions
 from harness.testcase import CaseInfo, case_info
@@ -31,6 +36,9 @@ PHASES = pytest.StashKey[dict[str, tuple[Verdict, str]]]()
 NOT_APPLICABLE = pytest.StashKey[str]()
 NOT_RUN = pytest.StashKey[str]()
 STARTED = pytest.StashKey[tuple[float, str]]()
+TRACEBACKS = pytest.StashKey[dict[str, str]]()
+#: Where the frames that run every test case live: left out of an error's traceback.
+RUNNER_FRAMES = ("/_pytest/", "/pluggy/", "/pytest_asyncio/", "/pytest_timeout", "/asyncio/")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,6 +63,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="an allowed behaviour variant of the reference charge point (repeatable)")
     group.addoption("--sim-reply-delay-ms", type=int, default=0,
                     help="make the reference charge point delay each response by this many milliseconds")
+    group.addoption("--harness-console", default="off", choices=("off", "cases", "problems"),
+                    help="a line per case as it ends, reasons below, instead of pytest's progress (cases: every "
+                         "case; problems: only the cases that did not pass or apply); ocpp-harness run sets it")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -82,6 +93,9 @@ def pytest_configure(config: pytest.Config) -> None:
         sim_reply_delay_ms=config.getoption("sim_reply_delay_ms"),
     )
     config.stash[SESSION] = HarnessSession.open(pics, options)
+    mode = config.getoption("harness_console", "off")
+    if mode != "off":
+        config.pluginmanager.register(CaseConsole(config, quiet=mode == "problems"), "ocpp-harness-console")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -91,11 +105,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _plan_order(items)
     for item in items:
         info = case_info(item)
         if info is not None:
             item.extra_keyword_matches.update({info.id, info.block})
     _select_scope(config, items)
+
+
+def _plan_order(items: list[pytest.Item]) -> None:
+    """Run (and so write results.jsonl) in the order of the test plan, TC_001 < TC_002 < … < TC_004_1 <
+    TC_004_2, not in the alphabetical order of the files; anything that is not an OCTT case keeps its place
+    after them. The report sorts with the same key."""
+    if not any(case_info(item) is not None for item in items):
+        return
+    from harness.report.model import natural_key
+
+    items.sort(key=lambda item: (0, natural_key(info.id)) if (info := case_info(item)) else (1, []))
 
 
 def _select_scope(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -167,6 +193,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         phases["setup"] = (Verdict.NOT_RUN, item.stash[NOT_RUN])
     else:
         phases[call.when] = _classify(call.excinfo, call.when)
+        if phases[call.when][0] is Verdict.ERROR and call.excinfo is not None:
+            item.stash.setdefault(TRACEBACKS, {})[call.when] = _traceback_text(call.excinfo)
         if call.excinfo is not None and call.excinfo.errisinstance(Inconclusive):
             report.outcome = "skipped"
             report.longrepr = (str(item.path), item.location[1] or 0, f"inconclusive: {call.excinfo.value}")
@@ -177,16 +205,112 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def _finish_case(item: pytest.Item, info: CaseInfo, session: HarnessSession,
                  phases: dict[str, tuple[Verdict, str]]) -> None:
-    verdict, reason = Verdict.PASSED, ""
+    verdict, reason, ended_in = Verdict.PASSED, "", ""
     for when in ("setup", "call", "teardown"):
         phase_verdict, phase_reason = phases.get(when, (Verdict.PASSED, ""))
         if phase_verdict is not Verdict.PASSED:
-            verdict, reason = phase_verdict, phase_reason
+            verdict, reason, ended_in = phase_verdict, phase_reason, when
             break
     if verdict is Verdict.PASSED:
         verdict, reason = session.findings_verdict()
+    text = item.stash.get(TRACEBACKS, {}).get(ended_in)
+    if verdict is Verdict.ERROR and text:
+        _trace_traceback(session, info, ended_in, text)
     started_monotonic, started_utc = item.stash.get(STARTED, (time.monotonic(), utc_now_iso()))
     session.finish_case(info, verdict, reason, started_utc, time.monotonic() - started_monotonic)
+    case_console = item.config.stash.get(CONSOLE, None)
+    if case_console is not None:
+        case_console.case_ended(_last_result(session, info))
+
+
+def _traceback_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """The Python traceback of a harness error, from the first frame outside pytest's and pluggy's runner
+    (those frames are the same for every case and hide the one that matters)."""
+    tb = excinfo.tb
+    while tb is not None and any(part in tb.tb_frame.f_code.co_filename for part in RUNNER_FRAMES):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(excinfo.type, excinfo.value, tb or excinfo.tb))
+
+
+def _trace_traceback(session: HarnessSession, info: CaseInfo, phase: str, text: str) -> None:
+    """An error verdict is a harness bug: its traceback goes into the case's trace, where whoever fixes it
+    looks, whatever the console shows. A case whose set-up failed before its trace began (the session could
+    not start) gets a trace file of its own for it; finish_case moves the trace back to the session's."""
+    path = session.run.trace_file(info.id)
+    if not path.exists():
+        session.trace.begin(path)
+    session.trace.add("traceback", phase=phase, text=text)
+
+
+def _last_result(session: HarnessSession, info: CaseInfo) -> dict[str, Any]:
+    """The row results.jsonl just received for the case: the console shows exactly what the file says."""
+    for row in reversed(session.run.results()):
+        if row.get("id") == info.id:
+            return row
+    return {"id": info.id, "title": info.title, "verdict": Verdict.ERROR.value, "reason": "no result written"}
+
+
+# ------------------------------------------------------------------------ console
+
+
+CONSOLE = pytest.StashKey["CaseConsole"]()
+
+
+class CaseConsole:
+    """``ocpp-harness run``'s console (the lines of :mod:`harness.console`) in place of pytest's progress
+    dots and summaries, which a person at a charger cannot act on; ``-v`` brings pytest's back beside it."""
+
+    def __init__(self, config: pytest.Config, quiet: bool) -> None:
+        self.config, self.quiet = config, quiet
+        self.total = self.done = 0
+        self.last_not_run: str | None = None
+        config.stash[CONSOLE] = self
+
+    @property
+    def pytest_output(self) -> bool:
+        return self.config.get_verbosity() > 0
+
+    def write(self, lines: list[console.Line]) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            for line in lines:
+                print(console.render(line, console.wants_colour(sys.stdout)), flush=True)
+            return
+        colour = self.config.get_terminal_writer().hasmarkup
+        for line in lines:
+            reporter.write_line(console.render(line, colour))
+        reporter.flush()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.total = sum(1 for item in session.items if case_info(item) is not None)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A test module that cannot even be imported is a harness bug: say so whatever the verbosity."""
+        if report.failed and not self.pytest_output:
+            self.write([(console.Segment(f"ocpp-harness: cannot collect {report.nodeid}:", "red"),),
+                        *[(console.Segment(line),) for line in report.longreprtext.splitlines()]])
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport,
+                                 config: pytest.Config) -> Generator[None, Any, Any]:
+        """Keep pytest's counting, drop its letters and words (the case lines say it) unless -v."""
+        status = yield
+        if self.pytest_output:
+            return status
+        return (status[0], "", "")
+
+    def case_ended(self, result: dict[str, Any]) -> None:
+        session = self.config.stash.get(SESSION, None)
+        if session is not None and session.notices:
+            self.write([(console.Segment(notice),) for notice in session.notices])
+            session.notices.clear()
+        self.done += 1
+        reason = str(result.get("reason") or "")
+        repeated = result.get("verdict") == Verdict.NOT_RUN.value and reason == self.last_not_run
+        if result.get("verdict") == Verdict.NOT_RUN.value:
+            self.last_not_run = reason
+        self.write(console.case_lines(result, self.done, max(self.total, self.done), quiet=self.quiet,
+                                      repeated_reason=repeated))
 
 
 # ------------------------------------------------------------------------ fixtures
@@ -237,3 +361,12 @@ def setup(harness_session: HarnessSession) -> Any:
 def pics(harness_session: HarnessSession) -> Any:
     """The whole PICS of the charge point under test."""
     return harness_session.pics
+
+
+@pytest.fixture
+def files(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
+    """The run's file servers (a :class:`harness.files.FileServers`): the URLs a case hands the charger
+    (``firmware_url``, ``missing_url``, ``upload_url``, ``refusing_upload_url``) and what arrived there."""
+    if harness_session.files is None:
+        raise HarnessError("no file servers in this run: the PICS does not claim the FirmwareManagement profile")
+    return harness_session.files

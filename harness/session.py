@@ -19,6 +19,7 @@ from harness.csms.server import CentralSystem, Listener
 from harness.csms.station import Station
 from harness.csms.trace import Redactor, Trace, utc_now_iso
 from harness.dut.control import DeviceControl, plugin_manager
+from harness.files import FileServers, files_for_run
 from harness.pki import TestPki
 from harness.ocpp import PayloadValidator
 from harness.run_dir import RunDirectory
@@ -105,11 +106,15 @@ class HarnessSession:
                                      {setup.charge_point_id: setup.basic_auth_password})
         self.adapter: Any = None
         self.pki: TestPki | None = None
+        #: the run's FTP/HTTP file servers (Firmware Management), or None when the PICS does not claim it
+        self.files: FileServers | None = None
         self.dut = self._device_control(plugin_manager())
         #: warnings of the baseline before the current case (requests not answered as asked)
         self.case_warnings: list[str] = []
         #: why the run stopped early (the charger is stuck), or None: every later case is "not run"
         self.stuck: str | None = None
+        #: what the console must tell a person once, before the next case line
+        self.notices: list[str] = []
         self._baseline_failures = 0
         self._last_reached: str | None = None
 
@@ -142,6 +147,7 @@ class HarnessSession:
         await self.central.start(self._listener())
         self.trace.add("connection", event="listening",
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
+        self.files = files_for_run(self.pics, self.trace, self.run.path)      # issue 9: file servers
         self.adapter = await self._start_adapter()
         self.dut = self._device_control(plugin_manager(self.adapter))
         if self.options.dut == "manual":
@@ -179,7 +185,8 @@ class HarnessSession:
             return
         note = ("the charge point was connected but sent no BootNotification (it was booted before the run); "
                 "the run goes on with it as it is: the BootNotification it reported is unknown")
-        print(f"ocpp-harness: {note}", flush=True)
+        # the session starts inside the first case's set-up, where pytest captures print(): the console says it
+        self.notices.append(f"ocpp-harness: {note}")
         self.trace.finding(note, severity="warning")
         self.run.write_run_info({"session_start": note})
         station.assume_booted()
@@ -267,6 +274,8 @@ class HarnessSession:
         if stop is not None:
             await stop()
         await self.central.stop()
+        if self.files is not None:                                            # issue 9: file servers
+            await self.files.stop()
 
     def close(self) -> None:
         self.trace.end()

@@ -133,6 +133,8 @@ class LocalList(_LocalStore):
         if not self.enabled and not self._faults.active("local-list-accepted-without-support"):
             return "NotSupported"
         items = items or []
+        if update_type == "Full" and not items and self._faults.active("local-list-full-update-fails"):
+            return "Failed"
         over_limit = self._faults.active("local-list-over-limit-accepted")
         if len(items) > self._config.get_int("SendLocalListMaxLength", 10**6) and not over_limit:
             return "Failed"

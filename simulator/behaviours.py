@@ -44,6 +44,10 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "clock-aligned-without-transaction-id": Behaviour(
         "sends the clock-aligned MeterValues of a running transaction without transactionId (§4.7: it may be "
         "omitted for values from the main meter)", "TC_071"),
+    "already-booted": Behaviour(
+        "was booted before the run: on its first connection after it is started it sends no BootNotification "
+        "(§4.2 asks for one after a reboot, not after a reconnect) and nothing else in particular; a "
+        "TriggerMessage(BootNotification), a Reset or a power cycle make it boot as usual", "TC_019 TC_021"),
 }
 
 #: The default MinimumStatusDuration of the ``minimum-status-duration`` behaviour, in seconds.

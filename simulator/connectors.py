@@ -274,12 +274,14 @@ class Connectors:
                 return "Rejected"
             targets = [connector]
         scheduled = False
-        if connector_id == 0:
+        if connector_id == 0 and not (operative and self._stuck(self.unit)):
             self.unit.set_operative(operative)
         for c in targets:
             if busy(c.id) and not operative:
                 c.scheduled = kind
                 scheduled = True
+            elif operative and self._stuck(c):
+                continue
             else:
                 c.scheduled = None
                 c.set_operative(operative)
@@ -287,6 +289,11 @@ class Connectors:
         if scheduled and self._faults.active("change-availability-not-scheduled"):
             return "Accepted"
         return "Scheduled" if scheduled else "Accepted"
+
+    def _stuck(self, unit) -> bool:
+        """Fault ``stuck-unavailable``: an Inoperative unit never becomes Operative again; the state file keeps
+        it Inoperative, so no reboot or power cycle helps either."""
+        return self._faults.active("stuck-unavailable") and not unit.operative
 
     def apply_scheduled(self, connector: Connector) -> None:
         """Called when a connector's transaction has ended."""

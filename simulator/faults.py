@@ -152,6 +152,19 @@ FAULTS: dict[str, Fault] = {
         "TC_044_1"),
     "diagnostics-not-uploaded": Fault("reports DiagnosticsStatusNotification Uploaded without uploading anything",
         "TC_045_1 TC_045_2"),
+    "firmware-skips-downloaded": Fault("sends no FirmwareStatusNotification Downloaded (Downloading, then Installing)",
+        "TC_044_1 TC_044_3"),
+    "firmware-statuses-out-of-order": Fault("reports FirmwareStatusNotification Installing before Downloaded",
+        "TC_044_1 TC_044_3"),
+    "firmware-retries-ignored": Fault("tries a firmware download once, whatever retries UpdateFirmware asked for",
+        "TC_044_2"),
+    "firmware-retrieve-date-ignored": Fault("downloads the firmware at once instead of at the retrieveDate",
+        "TC_044_1"),
+    "diagnostics-upload-failure-not-reported": Fault("gives up a failed diagnostics upload silently: no "
+                                                     "DiagnosticsStatusNotification UploadFailed", "TC_045_2"),
+    "firmware-not-implemented": Fault("answers UpdateFirmware and GetDiagnostics with CALLERROR NotImplemented "
+                                      "although its PICS claims Firmware Management",
+                                      "TC_044_1 TC_044_2 TC_044_3 TC_045_1 TC_045_2"),
     # --- more non-happy paths ---
     "starts-on-invalid-id": Fault("starts a transaction although Authorize answered Invalid/Blocked/Expired",
         "TC_023_4 TC_023_5"),
@@ -205,6 +218,13 @@ FAULTS: dict[str, Fault] = {
                                        "for the answer", "TC_001 TC_034"),
     "accepts-non-numeric-interval": Fault("accepts a non-integer value for an integer key (HeartbeatInterval=abc) and "
                                           "then sends Heartbeats as fast as it can", "TC_040_2"),
+    # --- faults that test the run itself: the baseline's recovery ladder, its warnings, a run that stops when
+    #     the charger is stuck (docs/faults.md, "Faults for the run's own robustness") ---
+    "stuck-unavailable": Fault("once a connector (or the charge point) is Inoperative, answers "
+                               "ChangeAvailability(Operative) Accepted but stays Unavailable; its persisted "
+                               "availability survives a soft Reset and a power cycle", "TC_013 TC_014"),
+    "local-list-full-update-fails": Fault("answers every SendLocalList Full with an empty list Failed (a non-empty "
+                                          "or Differential update still works)", "TC_042_2"),
 }
 
 

@@ -3,13 +3,14 @@
 Rules:
 
 * UpdateFirmware is answered at once; at retrieveDate the charger reports FirmwareStatusNotification
-  Downloading and fetches ``location`` (ftp://, http://, https://; credentials in the URL), retrying
-  ``retries`` times every ``retryInterval`` seconds, then Downloaded or DownloadFailed. Installation waits
-  until no transaction runs: Installing, then either InstallationFailed (an image this charger refuses: empty,
-  or starting with ``INVALID``) or a reboot after which Installed follows the BootNotification.
+  Downloading and fetches ``location`` (ftp://, http://, https://; credentials in the URL; only in a protocol
+  of its SupportedFileTransferProtocols, ORS-16), retrying ``retries`` times every ``retryInterval`` seconds
+  (1 + retries attempts), then Downloaded or DownloadFailed. Installation waits until no transaction runs:
+  Installing, then either InstallationFailed (an image this charger refuses, see :func:`verify`) or a reboot
+  after which the BootNotification carries the image's version and Installed follows it.
 * GetDiagnostics answers with the file name it will upload, then reports DiagnosticsStatusNotification
   Uploading and uploads a text file (FTP STOR into the location's directory; HTTP(S) PUT to
-  location/fileName), then Uploaded or UploadFailed (after the retries).
+  location/fileName), then Uploaded or UploadFailed (after 1 + retries attempts).
 * TriggerMessage(FirmwareStatusNotification / DiagnosticsStatusNotification) reports the current status
   (Idle when nothing is going on).
 """
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import ftplib
+import hashlib
 import io
 import json
 import logging
 import urllib.parse
 import urllib.request
+from typing import NamedTuple
 
 from ocpp.v16 import call
 
@@ -32,6 +35,41 @@ from .link import CallFailed, Offline
 LOG = logging.getLogger("simulator.firmware")
 
 TRANSFER_TIMEOUT_S = 15
+#: The first line of a firmware image of this charger; the header lines that follow name its version, the
+#: length of its body and the body's SHA-256, then an empty line and the body.
+IMAGE_MAGIC = b"REFERENCE-CP-FIRMWARE"
+
+
+class Verdict(NamedTuple):
+    """What the charger makes of a downloaded image: install it (with its version) or refuse it (why)."""
+
+    ok: bool
+    version: str | None
+    why: str
+
+
+def verify(image: bytes) -> Verdict:
+    """An image is installed only when it is one of this charger's: the magic line, a version, and a body whose
+    length and SHA-256 match the header (a truncated or altered download is refused)."""
+    if not image.strip() or image.lstrip().upper().startswith(b"INVALID"):
+        return Verdict(False, None, "empty, or marked INVALID")
+    head, sep, body = image.partition(b"\n\n")
+    lines = head.split(b"\n")
+    if lines[0].strip() != IMAGE_MAGIC or not sep:
+        return Verdict(False, None, "not a firmware image of this charger")
+    fields = dict(line.decode(errors="replace").split(": ", 1) for line in lines[1:] if b": " in line)
+    if fields.get("length") != str(len(body)) or fields.get("sha256") != hashlib.sha256(body).hexdigest():
+        return Verdict(False, None, f"body of {len(body)} bytes does not match its header (truncated or altered)")
+    return Verdict(True, fields.get("version"), "verified")
+
+
+def without_credentials(location: str) -> str:
+    """A location as the log may show it: the password of the URL replaced."""
+    url = urllib.parse.urlsplit(location)
+    if url.password is None:
+        return location
+    netloc = url.netloc.replace(f":{url.password}@", ":***@")
+    return urllib.parse.urlunsplit(url._replace(netloc=netloc))
 
 
 def _download(location: str) -> bytes:
@@ -67,7 +105,10 @@ def _upload(location: str, file_name: str, content: bytes) -> None:
 
 class FirmwareManagement:
     def __init__(self, settings, store, link, faults, tasks, transactions, reboot, diagnostics_text) -> None:
-        self.supported = "FirmwareManagement" in settings.feature_profiles
+        self.supported = ("FirmwareManagement" in settings.feature_profiles
+                          and not faults.active("firmware-not-implemented"))
+        protocols = settings.ors_value("ORS-16", ["FTP"])
+        self.protocols = {str(p).upper() for p in ([protocols] if isinstance(protocols, str) else protocols)}
         self._settings = settings
         self._store = store
         self._link = link
@@ -79,6 +120,18 @@ class FirmwareManagement:
         self.firmware_status = "Idle"
         self.diagnostics_status = "Idle"
         self._update_task: asyncio.Task | None = None
+
+    @property
+    def version(self) -> str:
+        """firmwareVersion for the BootNotification: the last image installed, else the PICS's."""
+        return str(self._store.data.get("firmware_version") or self._settings.firmware_version)
+
+    def _check_protocol(self, location: str) -> None:
+        """A charger fetches and uploads only in the protocols it supports (SupportedFileTransferProtocols)."""
+        scheme = urllib.parse.urlsplit(location).scheme.upper()
+        if scheme not in self.protocols:
+            raise ValueError(f"{scheme or 'no'} protocol: SupportedFileTransferProtocols is "
+                             f"{','.join(sorted(self.protocols))}")
 
     # -- notifications -------------------------------------------------------------------------------------
     async def _report_firmware(self, status: str) -> None:
@@ -116,34 +169,48 @@ class FirmwareManagement:
 
     async def _update(self, location: str, retrieve_date: str, retries: int, retry_interval: int) -> None:
         when = clock.parse(retrieve_date)
-        if when is not None:
+        if when is not None and not self._faults.active("firmware-retrieve-date-ignored"):
             await asyncio.sleep(max(0.0, (when - clock.now()).total_seconds()))
-        image = None
-        for attempt in range(retries + 1):
-            await self._report_firmware("Downloading")
-            try:
-                image = await asyncio.to_thread(_download, location)
-                break
-            except Exception as exc:
-                LOG.info("firmware download from %s failed (%s)", location, exc)
-                if attempt < retries:
-                    await asyncio.sleep(retry_interval)
+        if self._faults.active("firmware-retries-ignored"):
+            retries = 0
+        image = await self._fetch(location, retries, retry_interval)
         if image is None:
             await self._report_firmware("DownloadFailed")
             return
-        await self._report_firmware("Downloaded")
+        out_of_order = self._faults.active("firmware-statuses-out-of-order")
+        if not (out_of_order or self._faults.active("firmware-skips-downloaded")):
+            await self._report_firmware("Downloaded")
         while self._tx.active:                   # install when no transaction runs
             await asyncio.sleep(1)
         await self._report_firmware("Installing")
-        if not image.strip() or image.lstrip().upper().startswith(b"INVALID"):
+        if out_of_order:
+            await self._report_firmware("Downloaded")
+        verdict = verify(image)
+        LOG.info("firmware image of %d bytes: %s", len(image), verdict.why)
+        if not verdict.ok:
             await self._report_firmware("InstallationFailed")
             return
         if self._faults.active("firmware-installed-without-reboot"):
             await self._report_firmware("Installed")
             return
         self._store.data["firmware"] = {"installed": True, "at": clock.iso()}
+        if verdict.version:
+            self._store.data["firmware_version"] = verdict.version[:50]
         self._store.save()
         self._reboot()
+
+    async def _fetch(self, location: str, retries: int, retry_interval: int) -> bytes | None:
+        """1 + retries download attempts, retryInterval seconds apart, each announced as Downloading."""
+        for attempt in range(retries + 1):
+            await self._report_firmware("Downloading")
+            try:
+                self._check_protocol(location)
+                return await asyncio.to_thread(_download, location)
+            except Exception as exc:
+                LOG.info("firmware download from %s failed (%s)", without_credentials(location), exc)
+                if attempt < retries:
+                    await asyncio.sleep(retry_interval)
+        return None
 
     # -- GetDiagnostics ------------------------------------------------------------------------------------
     def diagnostics(self, location: str, retries: int | None, retry_interval: int | None):
@@ -159,13 +226,17 @@ class FirmwareManagement:
             await self._report_diagnostics("Uploading")
             try:
                 if not self._faults.active("diagnostics-not-uploaded"):
+                    self._check_protocol(location)
                     await asyncio.to_thread(_upload, location, file_name, content)
                 await self._report_diagnostics("Uploaded")
                 return
             except Exception as exc:
-                LOG.info("diagnostics upload to %s failed (%s)", location, exc)
+                LOG.info("diagnostics upload to %s failed (%s)", without_credentials(location), exc)
                 if attempt < retries:
                     await asyncio.sleep(retry_interval)
+        if self._faults.active("diagnostics-upload-failure-not-reported"):
+            self.diagnostics_status = "Idle"        # gives up silently
+            return
         await self._report_diagnostics("UploadFailed")
 
 

@@ -14,6 +14,7 @@ moment leaves either the old or the new state. Sections, each owned by one block
 | cache          | authorization         | the authorization cache                                          |
 | local_list     | authorization         | the local authorization list and its version                     |
 | counters       | transactions          | local sequence numbers                                           |
+| power_cut      | station               | set by power_off, used up at the next start: that start is a boot |
 """
 
 from __future__ import annotations

@@ -13,8 +13,11 @@
   reports the statuses that changed meanwhile and delivers the transaction queue.
 * Reset (Hard/Soft): stop the transactions (HardReset/SoftReset), deliver what can be delivered, close the
   connection, re-create the device from the state file, connect and boot.
-* power_off: with backup power (AQ-7.1) stop the transactions (PowerLoss) and deliver; persist; drop the
-  link without a closing handshake; then wait to be killed.
+* power_off: with backup power (AQ-7.1) stop the transactions (PowerLoss) and deliver; persist (with the mark
+  ``power_cut``); drop the link without a closing handshake; then wait to be killed.
+* Behaviour ``already-booted``: the process starts as a charger that was running before the run, so its first
+  connection sends no BootNotification and reports no status (they were reported before); the next start
+  after a power cut (the state file's ``power_cut``), a Reset or a TriggerMessage(BootNotification) boot it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ LOG = logging.getLogger("simulator.station")
 RECONNECT_FIRST_S = 1.0
 RECONNECT_MAX_S = 10.0
 BOOT_RETRY_DEFAULT_S = 30.0
+#: the state file's mark of a power cut announced over the control channel: the next start is a boot
+POWER_CUT = "power_cut"
 #: fault ``clock-behind``: how far the charger's own clock lags
 CLOCK_BEHIND = dt.timedelta(minutes=15)
 #: fault ``accepts-non-numeric-interval``: the heartbeat timer re-armed with 0 still yields to the event loop;
@@ -96,11 +101,13 @@ class Station:
         print(f"CONTROL 127.0.0.1:{port}", flush=True)
         if self.faults.active("clock-behind"):
             clock.set_hardware_error(-CLOCK_BEHIND)
+        first = True
         while not self._powered_off:
             self.device = Device(self.settings, StateStore(self.state_path), self.faults,
                                  reboot=lambda: self.request_reset("Soft"), behaviours=self.behaviours,
                                  crash=self.crash)
-            await self._powered_run()
+            await self._powered_run(already_booted=first and self._booted_before(self.device))
+            first = False
         self._down.set()
         await asyncio.Event().wait()          # powered off: the control channel still answers
 
@@ -110,13 +117,22 @@ class Station:
         before the boot loop has read that answer, so "not Accepted" is the robust test."""
         return not self._boot_accepted
 
-    async def _powered_run(self) -> None:
+    def _booted_before(self, device: Device) -> bool:
+        """Behaviour ``already-booted``: was this process started as a charger that kept running (booted before
+        the run), rather than one switched on after a power cut? The mark of a cut is used up either way."""
+        cut = bool(device.store.data.pop(POWER_CUT, False))
+        return self.behaviours.active("already-booted") and not cut
+
+    async def _powered_run(self, already_booted: bool = False) -> None:
         device = self.device
         self._reboot = False
-        self._boot_accepted = False
-        self.boot_status = None
+        self._boot_accepted = already_booted
+        self.boot_status = "Accepted" if already_booted else None
         device.config.on_change("HeartbeatInterval", lambda _v: self._hb_changed.set())
         device.power_up()
+        if already_booted:                  # its statuses went to the Central System it had before the run
+            LOG.info("already booted: connecting without a BootNotification")
+            device.reporter.assume_reported(device.connectors.all_with_unit())
         failures = 0
         try:
             while not (self._reboot or self._powered_off):
@@ -215,7 +231,7 @@ class Station:
     async def _boot(self, device) -> bool:
         s = self.settings
         request = call.BootNotification(charge_point_model=s.model, charge_point_vendor=s.vendor,
-                                        firmware_version=s.firmware_version,
+                                        firmware_version=device.firmware.version,
                                         charge_point_serial_number=s.serial_number)
         while True:
             self._boot_now.clear()                 # before sending: a trigger arriving from now on counts
@@ -347,7 +363,7 @@ class Station:
         s = self.settings
         try:
             await device.link.call(call.BootNotification(
-                charge_point_model=s.model, charge_point_vendor=s.vendor, firmware_version=s.firmware_version,
+                charge_point_model=s.model, charge_point_vendor=s.vendor, firmware_version=device.firmware.version,
                 charge_point_serial_number=s.serial_number))
         except (Offline, CallFailed) as exc:
             LOG.info("triggered BootNotification failed (%s)", exc)
@@ -399,6 +415,7 @@ class Station:
         if self.settings.power_loss_stops_before_down and device.transactions.active:
             device.sessions.stop_all(device.power_loss_reason())
             await self._deliver(device)
+        device.store.data[POWER_CUT] = True
         device.persist()
         self._powered_off = True
         ws = self._ws

@@ -109,6 +109,12 @@ class StatusReporter:
             if self._last_sent.get(unit.id) != (unit.status.value, unit.error_code):
                 self._report(unit)
 
+    def assume_reported(self, units) -> None:
+        """Behaviour ``already-booted``: the statuses as they are now reached a Central System before this
+        process started; a reconnect reports only what changes from here."""
+        for unit in units:
+            self._last_sent[unit.id] = (unit.status.value, unit.error_code)
+
     def trigger(self, unit) -> None:
         """TriggerMessage(StatusNotification): report now, whatever was sent before."""
         self._report(unit)

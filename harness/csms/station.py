@@ -73,6 +73,8 @@ class Received:
     reply: Any = None
     #: why this frame is no evidence of the case (evidence rule 3), or None
     late: str | None = None
+    #: when the Central System's answer went out (a BootNotification's may be delayed), or None
+    answered_ns: int | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.payload[key]
@@ -459,7 +461,7 @@ class Station:
             return received
         if reply is None:
             return received
-        answered = replace(received, reply=reply)
+        answered = replace(received, reply=reply, answered_ns=time.monotonic_ns())
         index = next((i for i, r in enumerate(self._inbox) if r is received), None)
         if index is not None:
             self._inbox[index] = answered

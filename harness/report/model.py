@@ -270,8 +270,10 @@ def _strings(value) -> list[str]:
     return [] if value is None else [str(value)]
 
 
-def natural_key(case_id: str):
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", case_id)]
+def natural_key(case_id: str) -> tuple[tuple[int, ...], str]:
+    """The order of the test plan: by the numbers of the OCTT id, TC_004_CS < TC_004_1_CS < TC_004_2_CS <
+    TC_005_1_CS < TC_043_CS < TC_043_1_CS; the run (harness/plugin.py) and every report list cases so."""
+    return tuple(int(number) for number in re.findall(r"\d+", case_id)), case_id
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -487,7 +489,7 @@ def _identity(files: RunFiles) -> Identity:
 
 
 def _cases(files: RunFiles) -> list[CaseRow]:
-    order = {block: i for i, block in enumerate(text.BLOCK_ORDER)}
+    """In plan order (by OCTT id): a block whose ids interleave with another's gets a heading each time."""
     rows = []
     for r in files.results:
         case_id = r["id"]
@@ -500,7 +502,7 @@ def _cases(files: RunFiles) -> list[CaseRow]:
             started_utc=r.get("started_utc"), trace=r.get("trace") if has_trace else None,
             trace_page=f"traces/{safe_name(case_id)}.html" if has_trace else None,
             features=_strings(r.get("features")), warnings=_strings(r.get("warnings"))))
-    rows.sort(key=lambda c: (order.get(c.block, len(order)), c.block, natural_key(c.id)))
+    rows.sort(key=lambda c: natural_key(c.id))
     return rows
 
 

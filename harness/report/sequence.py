@@ -15,7 +15,7 @@ COMPACT_LIMIT = 160
 
 @dataclass
 class TimelineRow:
-    kind: str                   # frame / dut / step / connection / finding / verdict / other
+    kind: str                   # frame / dut / step / connection / finding / verdict / traceback / other
     seq: int
     offset: str                 # "+1.234"
     side: str = ""              # frames: "cp" (sent by the charge point) or "cs" (sent by the harness)
@@ -93,6 +93,8 @@ def timeline(records: list[dict]) -> list[TimelineRow]:
             verdict = str(r.get("verdict") or "")
             row.text = verdict + (f": {r.get('reason')}" if r.get("reason") else "")
             row.tone = {"passed": "ok", "not_applicable": ""}.get(verdict, "bad")
+        elif kind == "traceback":                     # a harness error: the Python traceback, as it was
+            row.text, row.tone = str(r.get("text") or ""), "bad"
         else:
             row.text = _json_line({k: v for k, v in r.items() if k not in ("seq", "t_ns", "utc")})
         rows.append(row)

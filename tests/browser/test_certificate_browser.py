@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness.report import write_report
-from harness.report.demo import write_demo_run
+from fixtures.synthetic_run import write_synthetic_run
 from harness.report.html import SECTIONS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,7 +36,7 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
-    run_dir = write_demo_run(tmp_path_factory.mktemp("browser") / "run")
+    run_dir = write_synthetic_run(tmp_path_factory.mktemp("browser") / "run")
     return write_report(run_dir).html
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from harness.cli import EXIT_NOT_PASSED, EXIT_PASSED, EXIT_USAGE, exit_code_of, main
+from harness.report.model import natural_key
 
 SEED = Path(__file__).resolve().parents[2] / "pics" / "bsec-22k-a2-ccs2-400s.yaml"
 
@@ -65,3 +68,64 @@ def test_pki_is_a_usage_error_without_tls(tmp_path, capsys):
 def test_report_of_something_that_is_not_a_run(tmp_path):
     assert main(["report", str(tmp_path / "nothing")]) == EXIT_USAGE
     assert main(["report", "diff", str(tmp_path)]) == EXIT_USAGE
+
+
+def test_sim_help_is_the_simulator_s_own(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sim", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ocpp-harness sim") and "--list-faults" in out and "--control-port" in out
+
+
+def test_sim_rejects_what_the_simulator_does_not_know(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sim", "--no-such-option"])
+    assert exited.value.code == EXIT_USAGE
+    assert "ocpp-harness sim: error: unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
+def _pytest_args_of_run(monkeypatch, tmp_path, *more: str) -> list[str]:
+    """The arguments `ocpp-harness run` gives pytest (pytest itself is not run)."""
+    seen: list[list[str]] = []
+
+    def fake_main(args):
+        seen.append(list(args))
+        return pytest.ExitCode.USAGE_ERROR
+
+    monkeypatch.setattr(pytest, "main", fake_main)
+    assert main(["run", "--pics", str(SEED), "--report-dir", str(tmp_path), *more]) == EXIT_USAGE
+    return seen[0]
+
+
+def test_run_shows_its_own_console_and_not_pytest_s_unless_verbose(monkeypatch, tmp_path):
+    args = _pytest_args_of_run(monkeypatch, tmp_path)
+    assert args[args.index("--harness-console") + 1] == "cases"
+    assert "-qq" in args and "--no-summary" in args and "-v" not in args
+    verbose = _pytest_args_of_run(monkeypatch, tmp_path, "-v")
+    assert "-v" in verbose and "-rfEs" in verbose and "--no-summary" not in verbose
+    quiet = _pytest_args_of_run(monkeypatch, tmp_path, "-q")
+    assert quiet[quiet.index("--harness-console") + 1] == "problems"
+
+
+def test_cases_run_in_the_order_of_the_test_plan(tmp_path):
+    """Collected (not run) with the plug-in: TC_001 < TC_002 < … < TC_004_1 < TC_004_2 < TC_005_1, not the
+    alphabetical order of the files (test_cache.py before test_cold_boot.py)."""
+    root = SEED.parents[1]
+    listed = subprocess.run([sys.executable, "-m", "pytest", "testcases", "--collect-only", "-q", "-p",
+                             "no:cacheprovider", "--pics", str(SEED), "--report-dir", str(tmp_path)],
+                            cwd=root, capture_output=True, text=True, timeout=120)
+    functions = [line.split("::")[1] for line in listed.stdout.splitlines() if "::" in line]
+    ids = [_octt_id(root, name) for name in functions]
+    assert len(ids) > 70 and ids[:5] == ["TC_001_CS", "TC_002_CS", "TC_003_CS", "TC_004_1_CS", "TC_004_2_CS"]
+    assert ids == sorted(ids, key=natural_key)
+
+
+def _octt_id(root: Path, function: str) -> str:
+    """The OCTT id a test function of testcases/ is declared with."""
+    for path in (root / "testcases").rglob("test_*.py"):
+        text = path.read_text(encoding="utf-8")
+        at = text.find(f"def {function}(")
+        if at >= 0:
+            return text[:at].rsplit("@testcase(", 1)[1].split('"')[1]
+    raise AssertionError(function)

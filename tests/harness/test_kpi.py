@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 from harness import kpi
 from harness.kpi import (OCPP_RESPONSE_TIME, REMOTE_START_TO_START_TRANSACTION, REMOTE_STOP_TO_STOP_TRANSACTION,
                          TRIGGERED_FUNCTION_TIME, Sample, samples_from_trace, summarize)
-from harness.report.demo import TraceBuilder
+from fixtures.synthetic_run import TraceBuilder
 
 
 def of(kind: str, trace: TraceBuilder) -> list[Sample]:

@@ -195,3 +195,50 @@ async def test_reservation_of_a_faulted_charge_point(csms, make_sim, bench, beha
     reply = await csms.call("ReserveNow", {"connectorId": 0, "expiryDate": expiry, "idTag": "TAG-R",
                                            "reservationId": 90})
     assert reply.payload == {"status": answer}
+
+
+# ------------------------------------------------------------------------------------------ already booted
+
+
+def quick_heartbeat(bench) -> dict:
+    """A PICS whose charger sends a Heartbeat every second: its first frame on a quiet connection."""
+    return bench.pics(**{"configuration_keys/HeartbeatInterval": {"access": "read-write", "value": "1"}})
+
+
+async def connected_quietly(csms, sim) -> None:
+    """Started already booted: its first frame is a Heartbeat (so it counts itself Accepted), and nothing
+    before it (a BootNotification would be the very first frame of a booting charger)."""
+    await sim.start()
+    await csms.expect("Heartbeat", timeout=5)
+    assert [m.action for m in csms.history] == ["Heartbeat"]
+
+
+@pytest.mark.asyncio
+async def test_already_booted_connects_without_boot_until_triggered(csms, make_sim, bench):
+    sim = make_sim(csms, quick_heartbeat(bench), extra=behaviour_args("already-booted"))
+    await connected_quietly(csms, sim)
+    answer = await csms.call("TriggerMessage", {"requestedMessage": "BootNotification"})
+    assert answer.payload == {"status": "Accepted"}
+    boot = await csms.expect("BootNotification")
+    assert boot.payload["chargePointModel"] == "SimModel-22"
+
+
+@pytest.mark.asyncio
+async def test_already_booted_boots_after_a_power_cycle(csms, make_sim, bench):
+    """The power cut is marked in the state file, so the restarted process boots although the behaviour is
+    still on its command line."""
+    sim = make_sim(csms, quick_heartbeat(bench), extra=behaviour_args("already-booted"))
+    await connected_quietly(csms, sim)
+    await sim.power_cycle()
+    await csms.expect("BootNotification")
+    for connector in (0, 1, 2):
+        await csms.expect("StatusNotification", connectorId=connector)
+
+
+@pytest.mark.asyncio
+async def test_already_booted_boots_after_a_reset(csms, make_sim, bench):
+    sim = make_sim(csms, quick_heartbeat(bench), extra=behaviour_args("already-booted"))
+    await connected_quietly(csms, sim)
+    assert (await csms.call("Reset", {"type": "Soft"})).payload == {"status": "Accepted"}
+    await csms.expect("BootNotification")
+    await csms.expect("StatusNotification", connectorId=0)

@@ -4,8 +4,16 @@ real HTTP and FTP servers on 127.0.0.1."""
 import datetime as dt
 import http.server
 import threading
+from pathlib import Path
 
 import pytest
+
+from simulator.firmware import verify, without_credentials
+from tests.simulator.conftest import pics
+
+IMAGES = Path(__file__).resolve().parents[2] / "fixtures" / "firmware"
+#: the reference charge point fetches only in the protocols of its ORS-16
+FTP_AND_HTTP = pics(**{"ors/ORS-16": ["FTP", "HTTP"]})
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -35,7 +43,8 @@ class Files(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def http_files():
-    Files.store = {"/fw.bin": b"\x7fFIRMWARE image 1.2.4\n", "/bad.bin": b"INVALID image\n"}
+    Files.store = {"/fw.bin": (IMAGES / "valid.bin").read_bytes(), "/bad.bin": (IMAGES / "invalid.bin").read_bytes(),
+                   "/cut.bin": (IMAGES / "truncated.bin").read_bytes()}
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -50,13 +59,14 @@ def now() -> str:
 
 async def test_firmware_update_download_install_reboot(csms, make_sim, bench, http_files):
     base, _ = http_files
-    sim = make_sim(csms)
+    sim = make_sim(csms, FTP_AND_HTTP)
     await bench.booted(csms, sim)
     answer = await csms.call("UpdateFirmware", {"location": f"{base}/fw.bin", "retrieveDate": now()})
     assert answer.payload == {}
     for status in ("Downloading", "Downloaded", "Installing"):
         await csms.expect("FirmwareStatusNotification", status=status)
-    await csms.expect("BootNotification")
+    boot = await csms.expect("BootNotification")
+    assert boot.payload["firmwareVersion"] == "sim-2.0.0"          # the version in the image's header
     await csms.expect("StatusNotification", connectorId=2)
     await csms.expect("FirmwareStatusNotification", status="Installed")
     assert [m.action for m in csms.history].count("BootNotification") == 2
@@ -64,7 +74,7 @@ async def test_firmware_update_download_install_reboot(csms, make_sim, bench, ht
 
 async def test_firmware_download_and_installation_failures(csms, make_sim, bench, http_files):
     base, _ = http_files
-    sim = make_sim(csms)
+    sim = make_sim(csms, FTP_AND_HTTP)
     await bench.booted(csms, sim)
     await csms.call("UpdateFirmware", {"location": f"{base}/missing.bin", "retrieveDate": now(), "retries": 0})
     await csms.expect("FirmwareStatusNotification", status="Downloading")
@@ -83,7 +93,7 @@ async def test_get_diagnostics_over_http_and_ftp(csms, make_sim, bench, http_fil
     from pyftpdlib.servers import ThreadedFTPServer
 
     base, store = http_files
-    sim = make_sim(csms)
+    sim = make_sim(csms, FTP_AND_HTTP)
     await bench.booted(csms, sim)
     answer = await csms.call("GetDiagnostics", {"location": f"{base}/upload"})
     name = answer.payload["fileName"]
@@ -108,3 +118,59 @@ async def test_get_diagnostics_over_http_and_ftp(csms, make_sim, bench, http_fil
         await csms.expect("DiagnosticsStatusNotification", status="UploadFailed")
     finally:
         ftp.close_all()
+
+
+async def test_only_an_intact_image_of_this_charger_is_installed():
+    assert verify((IMAGES / "valid.bin").read_bytes()) == (True, "sim-2.0.0", "verified")
+    assert not verify((IMAGES / "truncated.bin").read_bytes()).ok
+    assert not verify((IMAGES / "invalid.bin").read_bytes()).ok
+    assert not verify(b"").ok
+    assert not verify(b"\x7fELF some other firmware").ok
+
+
+async def test_a_logged_location_never_shows_its_password():
+    assert without_credentials("ftp://u:s3cret@127.0.0.1:21/fw.bin") == "ftp://u:***@127.0.0.1:21/fw.bin"
+    assert without_credentials("http://127.0.0.1/fw.bin") == "http://127.0.0.1/fw.bin"
+
+
+async def test_a_truncated_image_and_an_unsupported_protocol_fail(csms, make_sim, bench, http_files):
+    """An altered download is refused at installation; a protocol outside ORS-16 is never fetched."""
+    base, _ = http_files
+    sim = make_sim(csms)                                   # ORS-16: [FTP]
+    await bench.booted(csms, sim)
+    await csms.call("UpdateFirmware", {"location": f"{base}/fw.bin", "retrieveDate": now(), "retries": 0})
+    await csms.expect("FirmwareStatusNotification", status="Downloading")
+    await csms.expect("FirmwareStatusNotification", status="DownloadFailed")
+    assert "HTTP protocol: SupportedFileTransferProtocols is FTP" in sim.log()
+    sim2 = make_sim(csms, FTP_AND_HTTP)
+    await sim.kill()
+    await bench.booted(csms, sim2)
+    await csms.call("UpdateFirmware", {"location": f"{base}/cut.bin", "retrieveDate": now()})
+    for status in ("Downloading", "Downloaded", "Installing", "InstallationFailed"):
+        await csms.expect("FirmwareStatusNotification", status=status)
+
+
+async def test_firmware_faults(csms, make_sim, bench, http_files):
+    """firmware-retries-ignored tries once; firmware-statuses-out-of-order reports Installing before
+    Downloaded; diagnostics-upload-failure-not-reported stays silent after a failed upload."""
+    base, _ = http_files
+    sim = make_sim(csms, FTP_AND_HTTP, faults=["firmware-retries-ignored", "firmware-statuses-out-of-order",
+                                               "diagnostics-upload-failure-not-reported"])
+    await bench.booted(csms, sim)
+    await csms.call("UpdateFirmware", {"location": f"{base}/missing.bin", "retrieveDate": now(), "retries": 3,
+                                       "retryInterval": 30})
+    await csms.expect("FirmwareStatusNotification", status="Downloading")
+    await csms.expect("FirmwareStatusNotification", status="DownloadFailed")
+    await csms.call("UpdateFirmware", {"location": f"{base}/bad.bin", "retrieveDate": now()})
+    statuses = [(await csms.expect("FirmwareStatusNotification")).payload["status"] for _ in range(4)]
+    assert statuses == ["Downloading", "Installing", "Downloaded", "InstallationFailed"]
+    await csms.call("GetDiagnostics", {"location": "ftp://nobody:x@127.0.0.1:1/", "retries": 0})
+    await csms.expect("DiagnosticsStatusNotification", status="Uploading")
+    await csms.expect_none("DiagnosticsStatusNotification", within=1.0)
+
+
+async def test_firmware_not_implemented_fault(csms, make_sim, bench):
+    sim = make_sim(csms, faults=["firmware-not-implemented"])
+    await bench.booted(csms, sim)
+    answer = await csms.call("UpdateFirmware", {"location": "ftp://127.0.0.1/x.bin", "retrieveDate": now()})
+    assert answer.error_code == "NotImplemented"

@@ -51,3 +51,45 @@ async def test_fault_authorization_key_not_applied(csms, make_sim, bench):
     assert answer.payload == {"status": "Accepted"}
     again = await csms.next_connection()
     assert again.authorization == bench.basic()                                              # TC_073
+
+
+async def test_stuck_unavailable_survives_reset_and_power_cycle(csms, make_sim, bench):
+    """ChangeAvailability(Operative) is Accepted yet changes nothing once Inoperative, whatever reboots it."""
+    sim = make_sim(csms, faults=["stuck-unavailable"])
+    await bench.booted(csms, sim)
+    assert (await csms.call("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
+            ).payload == {"status": "Accepted"}
+    await csms.expect("StatusNotification", connectorId=2, status="Unavailable")
+    assert (await csms.call("ChangeAvailability", {"connectorId": 0, "type": "Operative"})
+            ).payload == {"status": "Accepted"}
+    assert (await sim.ok("state"))["connectors"]["1"]["status"] == "Unavailable"
+    assert (await csms.call("Reset", {"type": "Soft"})).payload == {"status": "Accepted"}
+    await csms.expect("BootNotification")
+    await csms.expect("StatusNotification", connectorId=1, status="Unavailable")
+    await sim.power_cycle()
+    await csms.expect("BootNotification")
+    await csms.expect("StatusNotification", connectorId=1, status="Unavailable")
+
+
+async def test_operative_again_without_the_stuck_fault(csms, make_sim, bench):
+    sim = make_sim(csms)
+    await bench.booted(csms, sim)
+    await csms.call("ChangeAvailability", {"connectorId": 1, "type": "Inoperative"})
+    await csms.expect("StatusNotification", connectorId=1, status="Unavailable")
+    await csms.call("ChangeAvailability", {"connectorId": 1, "type": "Operative"})
+    await csms.expect("StatusNotification", connectorId=1, status="Available")
+
+
+async def test_local_list_full_update_fails_only_when_empty(csms, make_sim, bench):
+    sim = make_sim(csms, faults=["local-list-full-update-fails"])
+    await bench.booted(csms, sim)
+    entry = {"idTag": "TAG-L", "idTagInfo": {"status": "Accepted"}}
+    empty_full = await csms.call("SendLocalList", {"listVersion": 0, "updateType": "Full"})
+    assert empty_full.payload == {"status": "Failed"}
+    assert (await csms.call("SendLocalList", {"listVersion": 1, "updateType": "Full", "localAuthorizationList": []})
+            ).payload == {"status": "Failed"}
+    assert (await csms.call("SendLocalList", {"listVersion": 2, "updateType": "Full", "localAuthorizationList": [entry]})
+            ).payload == {"status": "Accepted"}
+    assert (await csms.call("SendLocalList", {"listVersion": 3, "updateType": "Differential",
+                                              "localAuthorizationList": [{"idTag": "TAG-L"}]})
+            ).payload == {"status": "Accepted"}

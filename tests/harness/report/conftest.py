@@ -2,7 +2,7 @@
 
 `make_run(cases, ...)` writes run.json, pics.yaml (the seed PICS, password redacted unless `redact=False`),
 results.jsonl and one trace per case, with frames whose t_ns the test controls through
-`harness.report.demo.TraceBuilder`.
+`fixtures.synthetic_run.TraceBuilder`.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.report.demo import SEED_PICS, RunWriter, TraceBuilder
+from fixtures.synthetic_run import SEED_PICS, RunWriter, TraceBuilder
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from harness.report import diff_runs, format_diff
-from harness.report.demo import TraceBuilder
+from fixtures.synthetic_run import TraceBuilder
 
 
 def _response(ms: float) -> TraceBuilder:

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from harness.report import write_report
-from harness.report.demo import TraceBuilder
+from fixtures.synthetic_run import TraceBuilder
 from harness.report.html import SECTIONS
 from harness.report.model import SCHEMA_VERSION
 
@@ -52,7 +52,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory, seed_pics):
-    from harness.report.demo import RunWriter
+    from fixtures.synthetic_run import RunWriter
     run_dir = tmp_path_factory.mktemp("html") / "run"
     w = RunWriter(run_dir, seed_pics)
     t = TraceBuilder()

@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from harness.report import write_report
-from harness.report.demo import TraceBuilder
+from fixtures.synthetic_run import TraceBuilder
 from harness.report.model import Counts, build_report, profile_verdict
 from harness.report.run_files import read_run
 
@@ -173,13 +173,18 @@ def test_performance_is_measured_from_every_trace_and_flags_the_maximum(make_run
     assert all(k.count == 0 and not k.exceeds_max for k in report.performance.measured[1:])
 
 
-def test_cases_are_listed_by_block_then_by_id(make_run, case_factory):
+def test_cases_are_listed_in_the_order_of_the_test_plan(make_run, case_factory):
+    """By the numbers of the OCTT id, whatever the block (the run writes results.jsonl in that order too)."""
     run_dir = make_run([case_factory("TC_056_CS", block="smart_charging", profile="Smart Charging"),
                         case_factory("TC_010_CS"), case_factory("TC_004_2_CS"), case_factory("TC_004_1_CS"),
+                        case_factory("TC_043_1_CS", block="local_auth_list"),
+                        case_factory("TC_043_CS", block="local_auth_list"),
+                        case_factory("TC_008_1_CS", block="local_auth_list"),
                         case_factory("TC_024_CS", "not_applicable", reason="AQ-9 = No")])
     cases = report_of(run_dir).cases
-    assert [c.id for c in cases] == ["TC_004_1_CS", "TC_004_2_CS", "TC_010_CS", "TC_024_CS", "TC_056_CS"]
-    na = cases[3]
+    assert [c.id for c in cases] == ["TC_004_1_CS", "TC_004_2_CS", "TC_008_1_CS", "TC_010_CS", "TC_024_CS",
+                                     "TC_043_CS", "TC_043_1_CS", "TC_056_CS"]
+    na = cases[4]
     assert (na.verdict, na.reason, na.trace, na.trace_page) == ("not_applicable", "AQ-9 = No", None, None)
     assert cases[0].trace_page == "traces/TC_004_1_CS.html" and cases[0].trace == "traces/TC_004_1_CS.jsonl"
 

@@ -9,7 +9,7 @@ import pytest
 from harness.report import write_report
 from datetime import timedelta
 
-from harness.report.demo import UTC0, TraceBuilder
+from fixtures.synthetic_run import UTC0, TraceBuilder
 from harness.report.model import NOTHING_FINISHED, build_report
 from harness.report.run_files import read_run
 

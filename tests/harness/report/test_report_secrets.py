@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from harness.report import write_report
-from harness.report.demo import TraceBuilder
+from fixtures.synthetic_run import TraceBuilder
 
 PASSWORD = "harness-demo-key-01"
 NEW_KEY = "0123456789abcdef0123456789abcdef"

@@ -1,7 +1,7 @@
 """Every row of the seed certificate's abstract is in the report of a run over the seed PICS, with the
 certificate's title and the same value wherever the value comes from the PICS.
 
-The expectation is parsed from the certificate text itself (data/seed-certificate-abstract.txt).
+The expectation is parsed from the certificate text itself (fixtures/seed-certificate-abstract.txt).
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from harness.report import write_report
-from harness.report.demo import TraceBuilder
+from fixtures.synthetic_run import TraceBuilder
 from harness.report.model import build_report
 from harness.report.run_files import read_run
 
-SEED = Path(__file__).parent / "data" / "seed-certificate-abstract.txt"
+SEED = Path(__file__).resolve().parents[3] / "fixtures" / "seed-certificate-abstract.txt"
 ROW_ID = re.compile(r"^(HFS|C|LA|RT|R|SC|AQ|ORS)-\d+(\.\d+)?$")
 
 
@@ -74,7 +74,7 @@ def test_the_seed_parses_into_every_table_of_the_abstract(seed):
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory, seed_pics):
     """A finished run over the seed PICS: every profile passed; the charger reports the PICS identity."""
-    from harness.report.demo import RunWriter
+    from fixtures.synthetic_run import RunWriter
     run_dir = tmp_path_factory.mktemp("seed") / "run"
     w = RunWriter(run_dir, seed_pics)
     product = seed_pics["product"]
