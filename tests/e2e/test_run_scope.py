@@ -15,5 +15,5 @@ def test_block_selects_the_cases_of_one_functional_block(tmp_path):
 def test_an_unknown_block_is_a_usage_error_that_names_the_known_ones(tmp_path):
     outcome = harness_runner(tmp_path)(fast_pics(SEED_PICS, tmp_path), "--block", "firmware-ish")
     assert outcome.exit_code == 2
-    assert "--block firmware-ish: no such block; known: core, local_auth_list" in outcome.output
+    assert "--block firmware-ish: no such block; known: core, firmware, local_auth_list" in outcome.output
     assert not outcome.results
