@@ -246,10 +246,7 @@ class Station:
                 remaining = min(window - silent_for, deadline - time.monotonic())
                 if remaining <= 0:
                     return
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
+                await self._changed_within(remaining)
 
     @property
     def inbox(self) -> list[Received]:
@@ -350,10 +347,14 @@ class Station:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise Failed(f"waited {timeout:.1f} s for {what}")
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
+                await self._changed_within(remaining)
+
+    async def _changed_within(self, seconds: float) -> None:
+        """Wait (holding ``self._changed``) until something changes or ``seconds`` pass, whichever is first."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), seconds)
+        except TimeoutError:
+            pass
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -708,10 +709,7 @@ class Station:
                     missing = [s for n, s in enumerate(specs) if n not in found]
                     raise Failed(f"{step}: expected {' and '.join(s.describe() for s in missing)} within "
                                  f"{timeout:.1f} s; {self._why_not(missing, start, cause)}")
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
+                await self._changed_within(remaining)
 
     # ----------------------------------------------------------------- reasons
 
@@ -783,10 +781,7 @@ class Station:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
-                except TimeoutError:
-                    pass
+                await self._changed_within(remaining)
 
     def require(self, condition: bool, message: str) -> None:
         """Fail the current step with ``message`` unless ``condition`` holds."""

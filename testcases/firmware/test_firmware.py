@@ -112,6 +112,16 @@ async def require_attempts(cs: Station, files: FileServers, location: str, what:
                           f" apart; the request asked for retryInterval={interval} s between them")
 
 
+async def downloaded_then_installing(cs: Station, files: FileServers, location: str, retrieve_at: float,
+                                    sent_ns: int, long_wait: float) -> None:
+    """The first half of TC_044_1 and TC_044_3: Downloading, Downloaded (the server sent the whole image, not
+    before retrieveDate), Installing, each the next firmware status after the one before."""
+    await cs.expect("FirmwareStatusNotification", status="Downloading", timeout=RETRIEVE_IN_S + long_wait)
+    await expect_next_status(cs, "Downloaded", "Downloading", long_wait)
+    await require_downloaded(cs, files, location, retrieve_at, sent_ns)
+    await expect_next_status(cs, "Installing", "Downloaded", long_wait)
+
+
 async def expect_next_status(cs: Station, expected: str, previous: str, timeout: float) -> Received:
     """The FirmwareStatusNotification after ``previous`` (repeats of it skipped: one Downloading per attempt)
     must be ``expected``: a skipped or swapped status fails at once, not after the timeout."""
@@ -159,10 +169,7 @@ async def test_firmware_update_download_and_install(cs, setup, pics, files):
     long_wait, sent_ns = setup.timeouts.long_operation, time.monotonic_ns()
     await request(cs, "UpdateFirmware", location=location, retrieveDate=date)
     async with update_runs_out(cs, long_wait):
-        await cs.expect("FirmwareStatusNotification", status="Downloading", timeout=RETRIEVE_IN_S + long_wait)
-        await expect_next_status(cs, "Downloaded", "Downloading", long_wait)
-        await require_downloaded(cs, files, location, retrieve_at, sent_ns)
-        await expect_next_status(cs, "Installing", "Downloaded", long_wait)
+        await downloaded_then_installing(cs, files, location, retrieve_at, sent_ns, long_wait)
         await cs.expect("BootNotification", timeout=long_wait)
         await cs.expect_all(cs.message("FirmwareStatusNotification", status="Installed"),
                             *rebooted_statuses(cs, pics), timeout=long_wait)
@@ -197,10 +204,7 @@ async def test_firmware_update_installation_failed(cs, setup, files):
     long_wait, sent_ns = setup.timeouts.long_operation, time.monotonic_ns()
     await request(cs, "UpdateFirmware", location=location, retrieveDate=date)
     async with update_runs_out(cs, long_wait):
-        await cs.expect("FirmwareStatusNotification", status="Downloading", timeout=RETRIEVE_IN_S + long_wait)
-        await expect_next_status(cs, "Downloaded", "Downloading", long_wait)
-        await require_downloaded(cs, files, location, retrieve_at, sent_ns)
-        await expect_next_status(cs, "Installing", "Downloaded", long_wait)
+        await downloaded_then_installing(cs, files, location, retrieve_at, sent_ns, long_wait)
         final = await cs.expect("FirmwareStatusNotification", status=one_of("Installed", "InstallationFailed"),
                                 timeout=long_wait)
     cs.require(final["status"] == "InstallationFailed",
