@@ -75,6 +75,9 @@ class Received:
     late: str | None = None
     #: when the Central System's answer went out (a BootNotification's may be delayed), or None
     answered_ns: int | None = None
+    #: the host's wall clock (time.time_ns) at receipt, next to the monotonic ``t_ns``: the two drift apart
+    #: only when the host's clock is stepped (NTP), which checks of the charger's timestamps must allow for
+    wall_ns: int = 0
 
     def __getitem__(self, key: str) -> Any:
         return self.payload[key]
@@ -397,7 +400,7 @@ class Station:
         if error is None:
             self._judge_request(frame, t_ns)
         received = Received(frame.action, frame.payload, frame.unique_id, t_ns, record["seq"], tuple(findings),
-                            None, late)
+                            None, late, wall_ns=time.time_ns())
         self._inbox.append(received)
         if error is not None:
             await self._send_error(frame.unique_id, *error)
