@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ocpp-harness run --pics $(PICS) --dut sim
+	$(BIN)/ocpp-harness run --pics $(PICS) --dut sim -n auto
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest tests -q --ignore=tests/bench

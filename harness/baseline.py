@@ -90,6 +90,7 @@ class Baseline:
         for _ in range(ROUNDS):
             await self._stop_open_transactions()
             await self._cancel_reservations()
+            await self._clear_charging_profiles()
             try:
                 await self.dut.baseline()
             except Inconclusive:
@@ -143,6 +144,20 @@ class Baseline:
         for reservation_id in sorted(station.reservations):
             await station.call("CancelReservation", reservationId=reservation_id, allow_error=True)
         station.reservations.clear()
+
+    async def _clear_charging_profiles(self) -> None:
+        """Clear every charging profile when a case installed any: a profile left behind would limit, or be
+        stacked under, the next case's. ClearChargingProfile without criteria clears all (OCPP 1.6 §5.5);
+        Unknown means none was left."""
+        station = self.station
+        if not station.charging_profiles:
+            return
+        response = await station.call("ClearChargingProfile", allow_error=True)
+        status = response.error_code or response.payload.get("status")
+        if status not in ("Accepted", "Unknown"):
+            self.warn(f"ClearChargingProfile (all) answered {status}; the case starts with the profiles an earlier "
+                      "case installed")
+        station.charging_profiles.clear()
 
     async def _make_operative(self) -> None:
         station = self.station

@@ -27,11 +27,14 @@ import pytest_asyncio
 
 from harness import console
 from harness.csms.trace import utc_now_iso
+from harness.run_dir import RunDirectory
 from harness.session import HarnessSession, SessionOptions
 from harness.testcase import CaseInfo, case_info
 from harness.verdicts import Failed, HarnessError, Inconclusive, Verdict
 
 SESSION = pytest.StashKey[HarnessSession]()
+#: the run directory, in the controller of a parallel run (which has no session of its own)
+CONTROLLER = pytest.StashKey["RunDirectory"]()
 PHASES = pytest.StashKey[dict[str, tuple[Verdict, str]]]()
 NOT_APPLICABLE = pytest.StashKey[str]()
 NOT_RUN = pytest.StashKey[str]()
@@ -92,16 +95,48 @@ def pytest_configure(config: pytest.Config) -> None:
         sim_behaviours=tuple(config.getoption("sim_behaviour")),
         sim_reply_delay_ms=config.getoption("sim_reply_delay_ms"),
     )
-    config.stash[SESSION] = HarnessSession.open(pics, options)
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker is None and parallel(config):
+        config.stash[CONTROLLER] = _prepare_parallel_run(pics, options)
+    else:
+        config.stash[SESSION] = HarnessSession.open(pics, options, worker)
     mode = config.getoption("harness_console", "off")
-    if mode != "off":
+    if mode != "off" and worker is None:
         config.pluginmanager.register(CaseConsole(config, quiet=mode == "problems"), "ocpp-harness-console")
+
+
+def parallel(config: pytest.Config) -> bool:
+    """pytest-xdist runs the cases in worker processes (``-n N``): this process is their controller."""
+    return bool(getattr(config.option, "numprocesses", None)) and getattr(config.option, "dist", "no") != "no"
+
+
+def _prepare_parallel_run(pics: Any, options: SessionOptions) -> "RunDirectory":
+    """A parallel run: the controller creates the run directory (and the test PKI, which the workers would
+    otherwise race to create) before the workers start; each worker then runs its own session, reference
+    charge point and listener on a port of its own."""
+    if options.dut != "sim":
+        pytest.exit("-n (parallel workers) needs --dut sim: each worker runs its own reference charge point; a "
+                    "real charger is one device (run several PICS files, one per charger, instead)", returncode=2)
+    if options.csms_port:
+        pytest.exit("-n (parallel workers) needs --csms-port 0: each worker listens on a free port of its own",
+                    returncode=2)
+    if pics.test_setup.security_profile >= 2:
+        from harness.pki import TestPki
+
+        TestPki.for_listener(options.pki_dir, options.csms_host, pics.cipher_suites)
+    return HarnessSession.prepare_run(pics, options)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     session = config.stash.get(SESSION, None)
     if session is not None:
         session.close()
+    run = config.stash.get(CONTROLLER, None)
+    if run is not None:
+        from harness.report.model import natural_key
+
+        run.merge_workers(natural_key)
+        run.write_run_info({"ended_utc": utc_now_iso()})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -109,7 +144,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         info = case_info(item)
         if info is not None:
-            item.extra_keyword_matches.update({info.id, info.block})
+            item.extra_keyword_matches.update({info.id, info.base_id or info.id, info.block})
     _select_scope(config, items)
 
 
@@ -199,12 +234,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.outcome = "skipped"
             report.longrepr = (str(item.path), item.location[1] or 0, f"inconclusive: {call.excinfo.value}")
     if call.when == "teardown":
-        _finish_case(item, info, session, phases)
+        result = _finish_case(item, info, session, phases)
+        notices, session.notices[:] = list(session.notices), []
+        report.user_properties.append((RESULT_PROPERTY, {"result": result, "notices": notices}))
     return report
 
 
 def _finish_case(item: pytest.Item, info: CaseInfo, session: HarnessSession,
-                 phases: dict[str, tuple[Verdict, str]]) -> None:
+                 phases: dict[str, tuple[Verdict, str]]) -> dict[str, Any]:
+    """Decide the verdict, write it to results.jsonl; the row written (the console shows exactly it)."""
     verdict, reason, ended_in = Verdict.PASSED, "", ""
     for when in ("setup", "call", "teardown"):
         phase_verdict, phase_reason = phases.get(when, (Verdict.PASSED, ""))
@@ -218,9 +256,7 @@ def _finish_case(item: pytest.Item, info: CaseInfo, session: HarnessSession,
         _trace_traceback(session, info, ended_in, text)
     started_monotonic, started_utc = item.stash.get(STARTED, (time.monotonic(), utc_now_iso()))
     session.finish_case(info, verdict, reason, started_utc, time.monotonic() - started_monotonic)
-    case_console = item.config.stash.get(CONSOLE, None)
-    if case_console is not None:
-        case_console.case_ended(_last_result(session, info))
+    return _last_result(session, info)
 
 
 def _traceback_text(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
@@ -254,6 +290,9 @@ def _last_result(session: HarnessSession, info: CaseInfo) -> dict[str, Any]:
 
 
 CONSOLE = pytest.StashKey["CaseConsole"]()
+#: the user property of a case's teardown report that carries its results.jsonl row and the session's notices
+#: to the console, in this process or, in a parallel run, from the worker to the controller
+RESULT_PROPERTY = "ocpp_harness_result"
 
 
 class CaseConsole:
@@ -284,6 +323,17 @@ class CaseConsole:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.total = sum(1 for item in session.items if case_info(item) is not None)
 
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """A parallel run: every worker collects the same cases; the controller counts them once."""
+        self.total = self.total or len(ids)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == RESULT_PROPERTY:
+                if value["notices"]:
+                    self.write([(console.Segment(notice),) for notice in value["notices"]])
+                self.case_ended(value["result"])
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A test module that cannot even be imported is a harness bug: say so whatever the verbosity."""
         if report.failed and not self.pytest_output:
@@ -300,10 +350,6 @@ class CaseConsole:
         return (status[0], "", "")
 
     def case_ended(self, result: dict[str, Any]) -> None:
-        session = self.config.stash.get(SESSION, None)
-        if session is not None and session.notices:
-            self.write([(console.Segment(notice),) for notice in session.notices])
-            session.notices.clear()
         self.done += 1
         reason = str(result.get("reason") or "")
         repeated = result.get("verdict") == Verdict.NOT_RUN.value and reason == self.last_not_run

@@ -2,6 +2,12 @@
 
 Results are appended to ``results.jsonl`` the moment each case ends, and flushed, so an interrupted run keeps
 everything it measured; ``ocpp-harness report RUN_DIR`` renders whatever is there.
+
+A parallel run (``ocpp-harness run -n N``, pytest-xdist) shares one run directory: the controller creates it,
+each worker (``worker`` = "gw0", "gw1", …) appends its results to the same ``results.jsonl`` (one ``write`` per
+line on a file opened for appending, which the kernel never interleaves) and keeps its own run information in
+``workers/<worker>.json``; at the end the controller merges them (:meth:`RunDirectory.merge_workers`) and
+rewrites ``results.jsonl`` in plan order, so the directory reads like a serial run's.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ def new_run_id() -> str:
 @dataclass
 class RunDirectory:
     path: Path
+    #: the pytest-xdist worker writing through this object ("gw0"), or None (a serial run, or the controller)
+    worker: str | None = None
 
     @classmethod
     def create(cls, reports: Path, run_id: str | None = None) -> "RunDirectory":
@@ -47,23 +55,55 @@ class RunDirectory:
     def trace_file(self, case_id: str) -> Path:
         return self.path / "traces" / f"{case_id}.jsonl"
 
+    @property
+    def info_file(self) -> Path:
+        return self.path / "run.json" if self.worker is None else self.path / "workers" / f"{self.worker}.json"
+
     def write_run_info(self, info: dict[str, Any]) -> None:
-        base = {"tool_version": __version__, "command": sys.argv, "started_utc": utc_now_iso(), "ended_utc": None}
+        base = ({"tool_version": __version__, "command": sys.argv, "started_utc": utc_now_iso(), "ended_utc": None}
+                if self.worker is None else {})
         previous = self.read_run_info()
         merged = {**base, **previous, **info}
-        tmp = self.path / "run.json.tmp"
+        target = self.info_file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path / "run.json")
+        os.replace(tmp, target)
 
     def read_run_info(self) -> dict[str, Any]:
-        path = self.path / "run.json"
+        path = self.info_file
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
     def append_result(self, result: dict[str, Any]) -> None:
-        with self.results_file.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(result, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        """One line, one ``write`` on a file opened for appending: workers of a parallel run never interleave."""
+        line = (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
+        descriptor = os.open(self.results_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def merge_workers(self, order: Any) -> None:
+        """The controller of a parallel run, at its end: the workers' run information into ``run.json``
+        (lists joined, in worker order) and ``results.jsonl`` rewritten sorted by ``order`` (the plan's)."""
+        merged: dict[str, Any] = {}
+        for path in sorted((self.path / "workers").glob("*.json")):
+            info = json.loads(path.read_text(encoding="utf-8"))
+            for key, value in info.items():
+                if isinstance(value, list):
+                    merged.setdefault(key, []).extend(value)
+                elif isinstance(value, str) and key == "session_start":
+                    merged.setdefault(key, []).append(f"{path.stem}: {value}")
+                else:
+                    merged.setdefault(key, value)
+        if merged:
+            self.write_run_info(merged)
+        rows = sorted(self.results(), key=lambda row: order(str(row.get("id", ""))))
+        if rows:
+            tmp = self.path / "results.jsonl.tmp"
+            tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+            os.replace(tmp, self.results_file)
 
     def results(self) -> list[dict[str, Any]]:
         if not self.results_file.exists():

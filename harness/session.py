@@ -90,7 +90,9 @@ class HarnessSession:
         for secret in pics.secrets():
             redactor.add(secret)
         self.trace = Trace(redactor)
-        self.trace.begin(run.trace_file(SESSION_TRACE))
+        #: the harness's own trace between cases; one per worker of a parallel run
+        self.session_trace = SESSION_TRACE if run.worker is None else f"{SESSION_TRACE}-{run.worker}"
+        self.trace.begin(run.trace_file(self.session_trace))
         self.validator = PayloadValidator(setup.tolerate_date_time_without_offset)
         self.station = Station(
             setup.charge_point_id,
@@ -124,7 +126,17 @@ class HarnessSession:
                              lambda: self.station.quiet(SETTLE_WINDOW_S, SETTLE_LIMIT_S))
 
     @classmethod
-    def open(cls, pics: Any, options: SessionOptions) -> "HarnessSession":
+    def open(cls, pics: Any, options: SessionOptions, worker: str | None = None) -> "HarnessSession":
+        """The session of a serial run (which creates the run directory), or of one worker of a parallel run
+        (which joins the directory its controller created with :meth:`prepare_run`)."""
+        if worker is not None:
+            return cls(pics, options, RunDirectory(options.report_dir / str(options.run_id), worker))
+        return cls(pics, options, cls.prepare_run(pics, options))
+
+    @staticmethod
+    def prepare_run(pics: Any, options: SessionOptions) -> RunDirectory:
+        """The run directory, its redacted PICS and run.json: a serial run's session, or the controller of a
+        parallel run, before any worker starts."""
         run = RunDirectory.create(options.report_dir, options.run_id)
         (run.path / "pics.yaml").write_text(pics.redacted_yaml(), encoding="utf-8")
         run.write_run_info({
@@ -138,7 +150,7 @@ class HarnessSession:
             "security_profile": pics.test_setup.security_profile,
             "tolerate_date_time_without_offset": pics.test_setup.tolerate_date_time_without_offset,
         })
-        return cls(pics, options, run)
+        return run
 
     # ----------------------------------------------------------------- start and stop
 
@@ -227,6 +239,14 @@ class HarnessSession:
         self.run.write_run_info({"pki": {"directory": str(self.options.pki_dir), **self.pki.fingerprints()}})
         return Listener(host, port, profile, context)
 
+    def _own(self, name: str) -> str:
+        """A file of this session's own in the run directory: ``simulator.log``, or ``simulator-gw1.log`` for
+        a worker of a parallel run (each runs its own reference charge point)."""
+        if self.run.worker is None:
+            return name
+        stem, dot, suffix = name.partition(".")
+        return f"{stem}-{self.run.worker}{dot}{suffix}"
+
     async def _start_adapter(self) -> Any:
         if self.options.dut == "sim":
             from harness.dut.sim import SimulatorAdapter, SimulatorConfig
@@ -234,8 +254,8 @@ class HarnessSession:
             adapter = SimulatorAdapter(SimulatorConfig(
                 pics_path=self.options.pics_path.resolve(),
                 url=self.central.url,
-                state_file=self.run.path / "simulator-state.json",
-                log_file=self.run.path / "simulator.log",
+                state_file=self.run.path / self._own("simulator-state.json"),
+                log_file=self.run.path / self._own("simulator.log"),
                 faults=self.options.sim_faults,
                 behaviours=self.options.sim_behaviours,
                 reply_delay_ms=self.options.sim_reply_delay_ms,
@@ -279,7 +299,8 @@ class HarnessSession:
 
     def close(self) -> None:
         self.trace.end()
-        self.run.write_run_info({"ended_utc": utc_now_iso()})
+        if self.run.worker is None:
+            self.run.write_run_info({"ended_utc": utc_now_iso()})
 
     # ----------------------------------------------------------------- cases
 
@@ -323,7 +344,7 @@ class HarnessSession:
         applicable = verdict not in (Verdict.NOT_APPLICABLE, Verdict.NOT_RUN)
         if applicable:
             self.trace.add("verdict", verdict=verdict.value, reason=reason)
-        self.trace.begin(self.run.trace_file(SESSION_TRACE))
+        self.trace.begin(self.run.trace_file(self.session_trace))
         self.run.append_result({
             "id": info.id,
             "title": info.title,

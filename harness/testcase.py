@@ -6,6 +6,10 @@
 
 Applicability is a rule over the PICS that returns None when the case applies, or the reason it does not,
 naming the PICS item ("C-07 = No: Support for local start"). Rules compose with :func:`all_of`.
+
+A Smart Charging case runs once per charging rate unit (``per_rate_unit=True``): the test gets a ``rate_unit``
+argument, "A" or "W", and each run is its own result, ``TC_056_CS[A]`` and ``TC_056_CS[W]``, applicable when the
+PICS claims that unit (SC-1.1 A, SC-1.2 W), folded by the report into the certificate's Smart Charging row.
 """
 
 from __future__ import annotations
@@ -26,6 +30,17 @@ class CaseInfo:
     profile: str
     applies: Rule
     features: tuple[str, ...]
+    #: the OCTT id without a variant suffix: ``TC_056_CS`` for ``TC_056_CS[W]``
+    base_id: str = ""
+
+    def variant(self, suffix: str, rule: Rule, feature: str) -> "CaseInfo":
+        """This case run as one variant (a charging rate unit): its own id, also needing ``rule``."""
+        return CaseInfo(f"{self.id}[{suffix}]", self.title, self.block, self.profile, all_of(self.applies, rule),
+                        self.features + (feature,), self.id)
+
+
+#: The charging rate units a Smart Charging case runs in, with the PICS item that claims each.
+RATE_UNITS = {"A": "SC-1.1", "W": "SC-1.2"}
 
 
 def always(_pics: Any) -> str | None:
@@ -40,12 +55,16 @@ def testcase(
     profile: str = "Core",
     applies: Rule = always,
     features: tuple[str, ...] = (),
+    per_rate_unit: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Mark an async test function as the OCTT test case ``case_id``."""
+    """Mark an async test function as the OCTT test case ``case_id`` (``per_rate_unit``: once per charging rate
+    unit, the function taking a ``rate_unit`` argument)."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        function.octt = CaseInfo(case_id, title, block, profile, applies, features)  # type: ignore[attr-defined]
+        function.octt = CaseInfo(case_id, title, block, profile, applies, features, case_id)  # type: ignore[attr-defined]
         function = pytest.mark.octt(case_id)(function)
+        if per_rate_unit:
+            function = pytest.mark.parametrize("rate_unit", list(RATE_UNITS))(function)
         return pytest.mark.asyncio(loop_scope="session")(function)
 
     return decorate
@@ -55,7 +74,12 @@ testcase.__test__ = False  # type: ignore[attr-defined]  # a decorator, not a te
 
 
 def case_info(item: pytest.Item) -> CaseInfo | None:
-    return getattr(getattr(item, "function", None), "octt", None)
+    """The case an item runs: the function's, or its variant for a parametrized ``rate_unit``."""
+    info = getattr(getattr(item, "function", None), "octt", None)
+    unit = getattr(getattr(item, "callspec", None), "params", {}).get("rate_unit")
+    if info is None or unit is None:
+        return info
+    return info.variant(unit, needs_feature(RATE_UNITS[unit]), RATE_UNITS[unit])
 
 
 # ------------------------------------------------------------------------ applicability rules

@@ -179,6 +179,9 @@ class Station:
         #: reservationIds the charger accepted and has not yet used or had cancelled (expired ones too: the
         #: Central System is not told of an expiry, and a CancelReservation of one is merely Rejected)
         self.reservations: set[int] = set()
+        #: chargingProfileIds the Central System installed (SetChargingProfile, or RemoteStartTransaction with a
+        #: chargingProfile) and has not cleared: the baseline clears them
+        self.charging_profiles: set[int] = set()
         self.boot_count = 0
         self.assumed_booted = False
         self.last_boot: dict[str, Any] | None = None
@@ -642,6 +645,13 @@ class Station:
             self.reservations.add(int(request["reservationId"]))
         elif action == "CancelReservation":
             self.reservations.discard(int(request["reservationId"]))
+        elif action == "SetChargingProfile":
+            self.charging_profiles.add(int(request["csChargingProfiles"]["chargingProfileId"]))
+        elif action == "RemoteStartTransaction" and request.get("chargingProfile"):
+            self.charging_profiles.add(int(request["chargingProfile"]["chargingProfileId"]))
+        elif action == "ClearChargingProfile" and not any(k in request for k in
+                                                         ("id", "connectorId", "chargingProfilePurpose", "stackLevel")):
+            self.charging_profiles.clear()
 
     # ----------------------------------------------------------------- expectations
 

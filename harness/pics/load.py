@@ -351,7 +351,9 @@ def _build(d: dict[str, Any], source: str, sha256: str, text: str, doc: _Doc) ->
             id_tags=m.IdTags(**ts["id_tags"]), unknown_transaction_id=ts["unknown_transaction_id"],
             intervals=m.Intervals(**ts["intervals"]), timeouts=m.Timeouts(**ts["timeouts"]),
             tolerate_date_time_without_offset=ts["tolerate_date_time_without_offset"],
-            clock_skew_tolerance=ts["clock_skew_tolerance"], boot_answer_delay=ts["boot_answer_delay"]),
+            clock_skew_tolerance=ts["clock_skew_tolerance"], boot_answer_delay=ts["boot_answer_delay"],
+            nominal_voltage=ts["nominal_voltage"], schedule_time_deviation=ts["schedule_time_deviation"],
+            property_examples=ts["property_examples"]),
         source=source, sha256=sha256, text=text,
         secret_spans=tuple(sorted(doc.span[p] for p in secret_paths if p in doc.span)),
     )

@@ -328,6 +328,9 @@ class TestSetup:
     tolerate_date_time_without_offset: bool = False
     clock_skew_tolerance: float = 60.0
     boot_answer_delay: float = 1.0
+    nominal_voltage: float = 230.0
+    schedule_time_deviation: float = 2.0
+    property_examples: int = 6
 
 
 @dataclass(frozen=True)
@@ -528,7 +531,9 @@ class Pics:
                      unknown_transaction_id=ts.unknown_transaction_id, intervals=plain(ts.intervals),
                      timeouts=plain(ts.timeouts),
                      tolerate_date_time_without_offset=ts.tolerate_date_time_without_offset,
-                     clock_skew_tolerance=ts.clock_skew_tolerance, boot_answer_delay=ts.boot_answer_delay)
+                     clock_skew_tolerance=ts.clock_skew_tolerance, boot_answer_delay=ts.boot_answer_delay,
+                     nominal_voltage=ts.nominal_voltage, schedule_time_deviation=ts.schedule_time_deviation,
+                     property_examples=ts.property_examples)
         out: dict[str, Any] = {"pics_version": self.pics_version, "product": plain(self.product)}
         if self.certificate is not None:
             out["certificate"] = plain(self.certificate)

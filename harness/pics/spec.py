@@ -482,6 +482,15 @@ PICS_SPEC = Obj({
         "boot_answer_delay": F(Num(), required=False, default=1.0,
                                title="how long the Central System waits before it answers a BootNotification inside "
                                      "a case, so a request sent before the answer shows, seconds"),
+        "nominal_voltage": F(Num(), required=False, default=230.0,
+                             title="Smart Charging: the nominal voltage per phase that converts A and W "
+                                   "(W = A x voltage x phases), volts"),
+        "schedule_time_deviation": F(Num(), required=False, default=2.0,
+                                     title="Smart Charging: the plan's max time deviation, how far a composite "
+                                           "schedule's scheduleStart may lie from the request, seconds"),
+        "property_examples": F(Int(lo=1), required=False, default=6,
+                               title="Smart Charging: how many generated profile sets the property block SC_PROP_1 "
+                                     "tries (per charging rate unit); a fixed seed keeps them reproducible"),
     }, extra_schema={"if": {"properties": {"security_profile": {"enum": [1, 2]}}, "required": ["security_profile"]},
                      "then": {"required": ["basic_auth_password"]}})),
 })

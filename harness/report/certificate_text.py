@@ -26,12 +26,16 @@ PROFILE_ALIASES = {
 # When a result has no profile: the profile of its block.
 BLOCK_PROFILES = {
     "core": "Core", "local_auth_list": "Core", "firmware": "Core", "reservation": "Core",
-    "remote_trigger": "Core", "smart_charging": "Smart Charging",
+    "remote_trigger": "Core", "smart_charging": "Smart Charging", "properties": "Beyond the plan",
 }
+
+#: The profile of the checks beyond the test plan (SC_PROP_1): reported with the cases, never counted in a
+#: certification profile's row.
+BEYOND_PLAN = "Beyond the plan"
 
 # Order of the blocks in the complete test report (the chapter order of the OCTT test case document).
 BLOCK_ORDER = ("core", "local_auth_list", "firmware", "reservation", "remote_trigger", "smart_charging",
-               "security")
+               "security", "properties")
 
 # ------------------------------------------------------------------------------------------ sections
 

@@ -5,7 +5,8 @@ VERDICT_LABELS = {"passed": "Passed", "failed": "Failed", "inconclusive": "Incon
                   "not_applicable": "Not applicable", "error": "Error", "not_run": "Not run"}
 BLOCK_LABELS = {"core": "Core", "local_auth_list": "Local Authorization List Management",
                 "firmware": "Firmware Management", "reservation": "Reservation", "remote_trigger": "Remote Trigger",
-                "smart_charging": "Smart Charging", "security": "Security"}
+                "smart_charging": "Smart Charging", "security": "Security",
+                "properties": "Beyond the plan (property-based; not in the certificate)"}
 
 
 def secs(value) -> str:

@@ -272,8 +272,10 @@ def _strings(value) -> list[str]:
 
 def natural_key(case_id: str) -> tuple[tuple[int, ...], str]:
     """The order of the test plan: by the numbers of the OCTT id, TC_004_CS < TC_004_1_CS < TC_004_2_CS <
-    TC_005_1_CS < TC_043_CS < TC_043_1_CS; the run (harness/plugin.py) and every report list cases so."""
-    return tuple(int(number) for number in re.findall(r"\d+", case_id)), case_id
+    TC_005_1_CS < TC_043_CS < TC_043_1_CS, and the checks beyond the plan (SC_PROP_1) after every OCTT case;
+    the run (harness/plugin.py) and every report list cases so."""
+    numbers = tuple(int(number) for number in re.findall(r"\d+", case_id))
+    return (0 if case_id.startswith("TC_") else 1, *numbers), case_id
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -332,7 +334,8 @@ def _profiles(files: RunFiles) -> list[ProfileResult]:
     claimed = {str(k): bool(v) for k, v in _mapping(files.pics.get("certification_profiles")).items()}
     counts: dict[str, Counts] = {}
     for result in files.results:
-        counts.setdefault(_profile_of(result), Counts()).add(result["verdict"])
+        if _profile_of(result) != text.BEYOND_PLAN:
+            counts.setdefault(_profile_of(result), Counts()).add(result["verdict"])
     descriptions = dict(text.PROFILES)
     names = [p for p, _ in text.PROFILES] + sorted((set(claimed) | set(counts)) - set(descriptions))
     rows = []

@@ -11,14 +11,18 @@ import pytest
 from tests.e2e.runner import DETACHABLE_PICS, SEED_PICS, harness_runner
 
 PICS = {"seed-fixed-cable": SEED_PICS, "detachable-cable": DETACHABLE_PICS}
+#: The whole runs, with their arguments: the seed PICS serially and in parallel workers (the two reports must
+#: say the same), the detachable one in parallel.
+RUNS = {"seed-fixed-cable": (SEED_PICS, ()), "seed-parallel": (SEED_PICS, ("-n", "auto")),
+        "detachable-cable": (DETACHABLE_PICS, ("-n", "auto"))}
 
 
 @pytest.fixture(scope="module")
 def full_runs(tmp_path_factory):
-    """Both whole runs at once (each mostly waits on the charger's timers), shared by the tests below."""
+    """The whole runs at once (each mostly waits on the charger's timers), shared by the tests below."""
     base = tmp_path_factory.mktemp("full")
-    with ThreadPoolExecutor(max_workers=len(PICS)) as pool:
-        futures = {name: pool.submit(harness_runner(base / name), pics) for name, pics in PICS.items()}
+    with ThreadPoolExecutor(max_workers=len(RUNS)) as pool:
+        futures = {name: pool.submit(harness_runner(base / name), pics, *args) for name, (pics, args) in RUNS.items()}
         return {name: future.result() for name, future in futures.items()}
 
 
@@ -27,7 +31,7 @@ def _summary(outcome) -> str:
                      if r["verdict"] != "passed")
 
 
-@pytest.mark.parametrize("name", PICS)
+@pytest.mark.parametrize("name", RUNS)
 def test_every_applicable_case_passes_against_the_reference_charge_point(full_runs, name):
     outcome = full_runs[name]
     assert outcome.results, outcome.output[-3000:]
@@ -44,6 +48,29 @@ def test_every_applicable_case_passes_against_the_reference_charge_point(full_ru
     run_info = json.loads((outcome.run_dir / "run.json").read_text())
     assert run_info["ended_utc"]
     assert "harness-demo-key-01" not in (outcome.run_dir / "pics.yaml").read_text()
+
+
+#: What a report says about the charger, as opposed to when and how fast this run went.
+REPORT_CONTENT = ("overall_verdict", "overall", "product", "profiles", "hardware", "connectors", "features",
+                  "measurands", "cipher_suites", "questions", "settings")
+
+
+def test_a_parallel_run_reports_what_the_serial_run_reports(full_runs):
+    """``-n auto``: one run directory, one report, the same content as the serial run's: every section about
+    the charger, and every case's verdict in plan order."""
+    serial, parallel = (json.loads((full_runs[name].run_dir / "certificate.json").read_text())
+                        for name in ("seed-fixed-cable", "seed-parallel"))
+    for section in REPORT_CONTENT:
+        assert parallel[section] == serial[section], section
+
+    def verdicts(report):
+        return [(c["id"], c["verdict"], c["title"], c["block"]) for c in report["cases"]]
+    assert verdicts(parallel) == verdicts(serial)
+    rows = [json.loads(line)["id"] for line in (full_runs["seed-parallel"].run_dir / "results.jsonl").read_text()
+            .splitlines()]
+    assert rows == [c["id"] for c in serial["cases"]], "results.jsonl of a parallel run is in plan order"
+    workers = sorted(p.name for p in full_runs["seed-parallel"].run_dir.glob("simulator-gw*.log"))
+    assert len(workers) >= 2, "each worker runs its own reference charge point"
 
 
 def test_one_case_by_its_octt_id(run_harness):

@@ -129,3 +129,24 @@ def _octt_id(root: Path, function: str) -> str:
         if at >= 0:
             return text[:at].rsplit("@testcase(", 1)[1].split('"')[1]
     raise AssertionError(function)
+
+
+@pytest.mark.parametrize("workers", ["0", "two", "-1"])
+def test_workers_must_be_a_number_from_one_or_auto(workers, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--pics", str(SEED), "-n", workers])
+    assert exited.value.code == EXIT_USAGE
+    assert "give a number of workers (1, 2, …) or auto" in capsys.readouterr().err
+
+
+def test_parallel_workers_need_the_reference_charge_point(tmp_path, capsys):
+    code = main(["run", "--pics", str(SEED), "--dut", "manual", "-n", "2", "--report-dir", str(tmp_path)])
+    assert code == EXIT_USAGE
+    assert "-n needs --dut sim" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir()), "nothing ran, no run directory"
+
+
+def test_auto_workers_outnumber_the_cores_within_a_bound():
+    from harness.cli import auto_workers
+
+    assert 1 <= auto_workers() <= 8

@@ -39,3 +39,28 @@ def test_all_of_gives_every_reason(detachable):
     rule = all_of(needs_feature("LA-0"), needs_feature("SC-1.1"), needs_feature("RT-0"))
     assert rule(detachable) == ("LA-0 = No: Support for Local Authorization List Management; "
                                 "SC-1.1 = No: A")               # the certificate titles SC-1.1 just "A"
+
+
+def test_a_case_per_rate_unit_is_one_result_per_unit_applicable_by_its_sc_item(seed, rate_unit_variants):
+    """``per_rate_unit``: TC_xxx_CS[A] needs SC-1.1, TC_xxx_CS[W] needs SC-1.2, each its own id."""
+    a, w = rate_unit_variants
+    assert (a.id, a.base_id, w.id) == ("TC_999_CS[A]", "TC_999_CS", "TC_999_CS[W]")
+    assert "SC-1.1" in a.features and "SC-1.2" in w.features
+    claims = {"A": seed.feature("SC-1.1"), "W": seed.feature("SC-1.2")}
+    assert (a.applies(seed) is None) == bool(claims["A"]) and (w.applies(seed) is None) == bool(claims["W"])
+
+
+@pytest.fixture
+def rate_unit_variants():
+    """The CaseInfo of both variants, as the plugin sees them through case_info(item)."""
+    from types import SimpleNamespace
+
+    from harness.testcase import case_info, testcase
+
+    @testcase("TC_999_CS", "A smart charging case", block="smart_charging", per_rate_unit=True)
+    async def test_case(rate_unit): ...
+
+    marks = [m for m in test_case.pytestmark if m.name == "parametrize"]
+    assert marks and marks[0].args == ("rate_unit", ["A", "W"])
+    return tuple(case_info(SimpleNamespace(function=test_case, callspec=SimpleNamespace(params={"rate_unit": u})))
+                 for u in ("A", "W"))
