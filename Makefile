@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/ocpp-harness run --pics $(PICS) --dut sim -n auto
 
 test: $(STAMP) browser-deps
-	$(BIN)/python -m pytest tests -q --ignore=tests/bench
+	$(BIN)/python -m pytest tests -q --ignore=tests/bench -n 4 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -q -s

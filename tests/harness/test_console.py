@@ -120,24 +120,13 @@ INFO = CaseInfo("TC_010_CS", TITLE, "core", "Core", always, ())
 TRACEBACK = 'Traceback (most recent call last):\n  File "x.py", line 1, in f\nTypeError: boom\n'
 
 
-class Heard:
-    """Stands in for the console: keeps the rows it is given."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict] = []
-
-    def case_ended(self, row: dict) -> None:
-        self.rows.append(row)
-
-
 def _session(tmp_path: Path) -> HarnessSession:
     return HarnessSession.open(load_pics(SEED), SessionOptions(pics_path=SEED, report_dir=tmp_path, run_id="run"))
 
 
-def _item(tracebacks: dict[str, str], heard: Heard) -> SimpleNamespace:
+def _item(tracebacks: dict[str, str]) -> SimpleNamespace:
     item = SimpleNamespace(stash=pytest.Stash(), config=SimpleNamespace(stash=pytest.Stash()))
     item.stash[plugin.TRACEBACKS] = tracebacks
-    item.config.stash[plugin.CONSOLE] = heard
     return item
 
 
@@ -147,27 +136,27 @@ def _records(session: HarnessSession) -> list[dict]:
 
 
 def test_an_error_writes_its_traceback_into_the_case_trace_and_the_console_shows_the_row(tmp_path):
-    session, heard = _session(tmp_path), Heard()
+    session = _session(tmp_path)
     session.trace.begin(session.run.trace_file(INFO.id))            # as begin_case does
-    plugin._finish_case(_item({"call": TRACEBACK}, heard), INFO, session,
-                        {"setup": (Verdict.PASSED, ""), "call": (Verdict.ERROR, "TypeError: boom")})
+    row = plugin._finish_case(_item({"call": TRACEBACK}), INFO, session,
+                              {"setup": (Verdict.PASSED, ""), "call": (Verdict.ERROR, "TypeError: boom")})
     records = _records(session)
     assert [r["type"] for r in records] == ["traceback", "verdict"]
     assert records[0]["text"] == TRACEBACK and records[0]["phase"] == "call"
-    assert heard.rows == session.run.results(), "the console shows exactly the row of results.jsonl"
+    assert [row] == session.run.results(), "the console shows exactly the row of results.jsonl"
 
 
 def test_a_case_whose_set_up_failed_before_its_trace_began_still_gets_its_traceback(tmp_path):
-    session, heard = _session(tmp_path), Heard()
-    plugin._finish_case(_item({"setup": TRACEBACK}, heard), INFO, session,
+    session = _session(tmp_path)
+    plugin._finish_case(_item({"setup": TRACEBACK}), INFO, session,
                         {"setup": (Verdict.ERROR, "harness error: boom")})
     assert [r["type"] for r in _records(session)] == ["traceback", "verdict"]
     assert session.run.results()[0]["trace"] == "traces/TC_010_CS.jsonl"
 
 
 def test_a_failed_case_has_no_traceback_record(tmp_path):
-    session, heard = _session(tmp_path), Heard()
+    session = _session(tmp_path)
     session.trace.begin(session.run.trace_file(INFO.id))
-    plugin._finish_case(_item({}, heard), INFO, session, {"call": (Verdict.FAILED, "step 2: expected X")})
+    row = plugin._finish_case(_item({}), INFO, session, {"call": (Verdict.FAILED, "step 2: expected X")})
     assert [r["type"] for r in _records(session)] == ["verdict"]
-    assert heard.rows[0]["reason"] == "step 2: expected X"
+    assert row["reason"] == "step 2: expected X"
