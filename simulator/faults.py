@@ -136,7 +136,7 @@ FAULTS: dict[str, Fault] = {
                                            "the last free connector", "TC_049"),
     "reservation-accepted-without-support": Fault("answers every ReserveNow Accepted (and reserves nothing) although "
                                                   "Reservation is not a supported feature profile", "TC_048_4 TC_050_4"),
-    # --- smart charging (TC_056-060, TC_066, TC_067, TC_072, TC_082) ---
+    # --- smart charging (TC_056-060, TC_066, TC_067, TC_072, TC_082, the property block SC_PROP_1) ---
     "charging-profile-stack-ignored": Fault("the lowest stack level wins instead of the highest in the composite schedule",
         "TC_072"),
     "composite-ignores-max-profile": Fault("the composite schedule ignores the ChargePointMaxProfile",
@@ -147,6 +147,18 @@ FAULTS: dict[str, Fault] = {
         "TC_060"),
     "clear-profile-not-clearing": Fault("answers ClearChargingProfile Accepted but keeps the profiles",
         "TC_067"),
+    "tx-default-over-tx-profile": Fault("a TxDefaultProfile in force overrules the running transaction's TxProfile "
+                                        "(in the composite schedule and in the power drawn)", "TC_057 TC_066"),
+    "recurring-off-by-a-day": Fault("computes the start of a Recurring (Daily/Weekly) schedule's current recurrence "
+                                    "one day late: a Daily profile never comes into force, a Weekly one skips the "
+                                    "first day of each week and then runs a day behind", "TC_056 SC_PROP_1"),
+    "watts-taken-as-amps": Fault("reads the limits of a profile in W as if they were in A (no conversion), in the "
+                                 "composite schedule and in the power drawn", "TC_066 TC_072 TC_082"),
+    "valid-to-ignored": Fault("ignores validTo: a profile stays in force (and installed) after it", "TC_072"),
+    "clear-by-stack-level-clears-all": Fault("a ClearChargingProfile with a stackLevel criterion (and no id) clears "
+                                             "every profile, whatever the other criteria", "TC_067"),
+    "composite-empty-periods": Fault("answers GetCompositeSchedule Accepted with an empty chargingSchedulePeriod list",
+                                     "TC_059 TC_066 TC_082"),
     # --- firmware management (TC_044, TC_045) ---
     "firmware-installed-without-reboot": Fault("reports FirmwareStatusNotification Installed without rebooting",
         "TC_044_1"),
