@@ -17,6 +17,8 @@ from tests.e2e.runner import DETACHABLE_PICS, ROOT, SEED_PICS, fast_pics, harnes
 FAULTS_DOC = ROOT / "docs" / "faults.md"
 ROW = re.compile(r"^\|\s*`(?P<fault>[a-z0-9-]+)`\s*\|(?P<what>[^|]*)\|(?P<cases>[^|]*)\|\s*(?P<pics>seed|detachable)\s*\|")
 PICS = {"seed": SEED_PICS, "detachable": DETACHABLE_PICS}
+#: an OCTT case (TC_066_CS), a block beyond the plan (SC_PROP_1), either in one charging rate unit ([A], [W])
+CASE_ID = r"(?:TC_\d{3}(?:_\d)?_CS|SC_PROP_\d+)(?:\[[AW]\])?"
 
 
 def fault_rows() -> list[tuple[str, tuple[str, ...], str]]:
@@ -24,7 +26,7 @@ def fault_rows() -> list[tuple[str, tuple[str, ...], str]]:
     for line in FAULTS_DOC.read_text(encoding="utf-8").splitlines():
         match = ROW.match(line)
         if match:
-            cases = tuple(re.findall(r"TC_\d{3}(?:_\d)?_CS(?:\[[AW]\])?", match["cases"]))
+            cases = tuple(re.findall(CASE_ID, match["cases"]))
             rows.append((match["fault"], cases, match["pics"]))
     return rows
 
@@ -76,12 +78,13 @@ def test_every_fault_is_caught(tmp_path, subtests):
 def _case_ids(folder: Path) -> set[str]:
     found: set[str] = set()
     for path in folder.rglob("test_*.py"):
-        found.update(re.findall(r'@testcase\(\s*"(TC_[0-9_]+_CS)"', path.read_text(encoding="utf-8")))
+        found.update(re.findall(r'@testcase\(\s*"(TC_[0-9_]+_CS|SC_PROP_[0-9]+)"', path.read_text(encoding="utf-8")))
     return found
 
 
 def test_every_case_has_a_fault_that_it_catches():
-    """The evidence covers every case of testcases/ (the whole Core profile among them): each is in a row."""
+    """The evidence covers every case of testcases/ (the whole Core profile among them) and every block beyond
+    the plan (SC_PROP_1): each is in a row."""
     covered = {base_id(case) for _, cases, _ in ROWS for case in cases}
     every = _case_ids(ROOT / "testcases")
     assert len(_case_ids(ROOT / "testcases" / "core")) == 51

@@ -122,12 +122,14 @@ def test_cases_run_in_the_order_of_the_test_plan(tmp_path):
 
 
 def _octt_id(root: Path, function: str) -> str:
-    """The OCTT id a test function of testcases/ is declared with."""
+    """The OCTT id a test function of testcases/ is declared with; a case run per charging rate unit
+    (``test_x[A]``) gets the unit's suffix, as its result does (``TC_056_CS[A]``)."""
+    name, bracket, unit = function.partition("[")
     for path in (root / "testcases").rglob("test_*.py"):
         text = path.read_text(encoding="utf-8")
-        at = text.find(f"def {function}(")
+        at = text.find(f"def {name}(")
         if at >= 0:
-            return text[:at].rsplit("@testcase(", 1)[1].split('"')[1]
+            return text[:at].rsplit("@testcase(", 1)[1].split('"')[1] + bracket + unit
     raise AssertionError(function)
 
 
