@@ -4,7 +4,8 @@ Exit codes of ``run`` (what a release pipeline gates on):
 
 - 0: every applicable test case passed;
 - 1: at least one case failed, was inconclusive, or hit a harness error — or none ran;
-- 2: bad usage or a bad PICS (nothing ran).
+- 2: bad usage or a bad PICS (nothing ran);
+- 130 (SIGINT, Ctrl-C) or 143 (SIGTERM): the run was interrupted; the report covers the cases that finished.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def command_run(args: argparse.Namespace) -> int:
         *(["-v", "-rfEs"] if args.verbose else ["-qq", "--no-summary"]),   # pytest's own output only with -v
     ]
     pytest_args += ["--csms-host", args.csms_host, "--csms-port", str(args.csms_port), "--pki-dir", args.pki_dir]
+    file_servers = file_server_env(args)
+    if args.workers and any(file_servers.get(name, "0") != "0" for name in FILE_PORT_FLAGS.values()):
+        print("ocpp-harness: -n needs free file-server ports (each worker runs its own file servers): drop "
+              "--ftp-port/--ftps-port/--http-port/--https-port", file=sys.stderr)
+        return EXIT_USAGE
+    os.environ.update(file_servers)     # harness/files.py reads them (so do the workers of -n)
     if args.dut_config:
         pytest_args += ["--dut-config", args.dut_config]
     if args.dut == "manual":
@@ -89,14 +96,80 @@ def command_run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         pytest_args += ["-n", str(auto_workers()) if args.workers == "auto" else args.workers, "--dist", "worksteal"]
     pytest_args += args.pytest_args
-    code = pytest.main(pytest_args)
-    if code in (pytest.ExitCode.USAGE_ERROR, EXIT_USAGE) and not (run_path / "results.jsonl").exists():
-        return EXIT_USAGE   # nothing ran: a bad PICS, or a --profile/--block that names nothing
-    run = RunDirectory(run_path)
+    code = _pytest_interruptible(pytest_args)
+    from harness import interrupt
+
+    try:
+        if (stopped := interrupt.interruption()) is not None:
+            return _interrupted(run_path, stopped)
+        if code in (pytest.ExitCode.USAGE_ERROR, EXIT_USAGE) and not (run_path / "results.jsonl").exists():
+            return EXIT_USAGE   # nothing ran: a bad PICS, or a --profile/--block that names nothing
+        run = RunDirectory(run_path)
+        paths = _render(run_path)
+        results = run.results()
+        _print_summary(results, paths)
+        return exit_code_of(results)
+    finally:
+        interrupt.uninstall()
+
+
+def _pytest_interruptible(pytest_args: list[str]) -> int:
+    """pytest.main under the SIGINT/SIGTERM handlers of harness.interrupt (issue 12): a signal stops the
+    case in progress and the run, and what finished is kept and reported."""
+    import pytest
+
+    from harness import interrupt
+
+    guard = interrupt.install()
+    try:
+        return int(pytest.main(pytest_args))
+    except KeyboardInterrupt:
+        if interrupt.interruption() is None:
+            raise
+        return int(pytest.ExitCode.INTERRUPTED)     # the signal came before pytest could take it
+    finally:
+        if guard is not None:
+            guard.settle()      # the report is written whatever signal comes now (the deadline holds)
+
+
+def _interrupted(run_path: Path, stopped) -> int:  # type: ignore[no-untyped-def]
+    """The end of an interrupted run: the report of the cases that finished, then 130 (SIGINT) or 143."""
+    from harness import interrupt
+    from harness.run_dir import RunDirectory
+
+    if not (run_path / "run.json").exists():
+        print(f"ocpp-harness: {stopped.summary()} before the run began: nothing to report", file=sys.stderr)
+        return stopped.exit_code
+    results = RunDirectory(run_path).results()
     paths = _render(run_path)
-    results = run.results()
+    if (guard := interrupt.guard()) is not None:
+        guard.report = str(paths)
     _print_summary(results, paths)
-    return exit_code_of(results)
+    what = stopped.summary(interrupt.cut_off(run_path))     # a parallel run: the cases its workers cut off
+    print(f"ocpp-harness: the run was {what}: the report covers the {len(results)} case"
+          f"{'s' if len(results) != 1 else ''} that finished; exit code {stopped.exit_code}")
+    return stopped.exit_code
+
+
+#: ``run``'s file-server flags and the environment variables of harness/files.py they set.
+FILE_PORT_FLAGS = {"ftp_port": "OCPP_HARNESS_FTP_PORT", "ftps_port": "OCPP_HARNESS_FTPS_PORT",
+                   "http_port": "OCPP_HARNESS_HTTP_PORT", "https_port": "OCPP_HARNESS_HTTPS_PORT"}
+
+
+def file_server_env(args: argparse.Namespace) -> dict[str, str]:
+    """The file servers' settings the flags give (``--files-host``, ``--ftp-port``, …), as the environment
+    variables harness/files.py reads; a flag not given leaves its variable as the environment has it."""
+    env = {name: str(value) for flag, name in
+           {**FILE_PORT_FLAGS, "files_host": "OCPP_HARNESS_FILES_HOST", "firmware_dir": "OCPP_HARNESS_FIRMWARE_DIR"}
+           .items() if (value := getattr(args, flag, None)) is not None}
+    return {**{k: v for k, v in os.environ.items() if k in FILE_PORT_FLAGS.values()}, **env}
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 for any free one."""
+    if text.isdigit() and int(text) <= 65535:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r}: give a port number from 0 (any free port) to 65535")
 
 
 def auto_workers() -> int:
@@ -161,18 +234,23 @@ def command_pki(args: argparse.Namespace) -> int:
 
     pics = _load_pics_or_exit(args.pics)
     setup = pics.test_setup
-    if setup.security_profile < 2:
+    tls_files = [p for p in pics.ors("ORS-16", []) if p in ("HTTPS", "FTPS")] \
+        if pics.supports_profile("FirmwareManagement") else []
+    if setup.security_profile < 2 and not tls_files:
         print(f"ocpp-harness: {args.pics} selects security profile {setup.security_profile} (ws://): no "
-              "certificates are needed", file=sys.stderr)
+              "certificates are needed (nor for file transfer: ORS-16 lists no HTTPS or FTPS)", file=sys.stderr)
         return EXIT_USAGE
     try:
         pki = TestPki.for_listener(Path(args.pki_dir), args.csms_host, pics.cipher_suites)
-        pki.server_context(setup.security_profile, pics.cipher_suites)     # proves the files fit together
+        if setup.security_profile >= 2:
+            pki.server_context(setup.security_profile, pics.cipher_suites)     # proves the files fit together
     except HarnessError as exc:
         print(f"ocpp-harness: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(f"PKI directory {pki.directory.resolve()} (security profile {setup.security_profile}):")
     print(f"  install on the charger as CentralSystemRootCertificate: {pki.root_certificate.resolve()}")
+    if tls_files:
+        print(f"  the {' and '.join(tls_files)} file servers (ORS-16) present a certificate signed by this root")
     for name, fingerprint in pki.fingerprints().items():
         print(f"  SHA-256 {name}: {fingerprint}")
     if setup.security_profile == 3:
@@ -216,7 +294,25 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--csms-port", type=int, default=0, help="its port (default: any free port)")
     run.add_argument("--pki-dir", default=".harness-pki",
                      help="security profiles 2 and 3: the test PKI (root to install on the charger, server "
-                          "certificate, trusted charge point CAs); created where missing, reused where present")
+                          "certificate, trusted charge point CAs); created where missing, reused where present; "
+                          "its root also signs the HTTPS/FTPS file servers' certificate")
+    files = run.add_argument_group(
+        "file servers (Firmware Management: UpdateFirmware, GetDiagnostics)",
+        "The harness serves firmware and takes diagnostics uploads in the protocols of ORS-16, on 127.0.0.1 and "
+        "free ports by default. HTTPS and FTPS present a certificate signed by the root of --pki-dir: the "
+        "charger must trust central-system-root-ca.pem there. Each flag sets the environment variable named.")
+    files.add_argument("--files-host", metavar="ADDRESS",
+                       help="address the file servers listen on and that the URLs sent to the charger name: this "
+                            "machine's address on the charger's network (OCPP_HARNESS_FILES_HOST)")
+    files.add_argument("--ftp-port", type=_port, metavar="PORT", help="FTP port (OCPP_HARNESS_FTP_PORT; 0: any free)")
+    files.add_argument("--ftps-port", type=_port, metavar="PORT",
+                       help="explicit FTPS port (AUTH TLS; TLS required on control and data), a port of its own "
+                            "beside --ftp-port (OCPP_HARNESS_FTPS_PORT)")
+    files.add_argument("--http-port", type=_port, metavar="PORT", help="HTTP port (OCPP_HARNESS_HTTP_PORT)")
+    files.add_argument("--https-port", type=_port, metavar="PORT", help="HTTPS port (OCPP_HARNESS_HTTPS_PORT)")
+    files.add_argument("--firmware-dir", metavar="DIR",
+                       help="a folder with the vendor's own valid.bin (and invalid.bin) to serve instead of the "
+                            "harness's images of the reference charge point (OCPP_HARNESS_FIRMWARE_DIR)")
     run.add_argument("-k", help="select test cases by OCTT id, block or title words (pytest -k syntax)")
     run.add_argument("--profile", action="append", default=[], metavar="PROFILE",
                      help="run only this certification profile's cases (repeatable: Core, …); the PICS still "

@@ -16,6 +16,8 @@ The plug-in is inert unless ``--pics`` is given, so it never touches other test 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 import time
 import traceback
@@ -25,7 +27,7 @@ from typing import Any, AsyncIterator, Generator
 import pytest
 import pytest_asyncio
 
-from harness import console
+from harness import console, interrupt
 from harness.csms.trace import utc_now_iso
 from harness.run_dir import RunDirectory
 from harness.session import HarnessSession, SessionOptions
@@ -40,6 +42,10 @@ NOT_APPLICABLE = pytest.StashKey[str]()
 NOT_RUN = pytest.StashKey[str]()
 STARTED = pytest.StashKey[tuple[float, str]]()
 TRACEBACKS = pytest.StashKey[dict[str, str]]()
+#: the signal that cut the case off (issue 12): it gets no verdict and no row in results.jsonl
+INTERRUPTED = pytest.StashKey[interrupt.Interruption]()
+#: the plug-in installed the signal handlers itself (pytest run directly, not by ocpp-harness run)
+OWN_GUARD = pytest.StashKey[bool]()
 #: Where the frames that run every test case live: left out of an error's traceback.
 RUNNER_FRAMES = ("/_pytest/", "/pluggy/", "/pytest_asyncio/", "/pytest_timeout", "/asyncio/")
 
@@ -100,6 +106,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[CONTROLLER] = _prepare_parallel_run(pics, options)
     else:
         config.stash[SESSION] = HarnessSession.open(pics, options, worker)
+    config.stash[OWN_GUARD] = interrupt.guard() is None
+    guard = interrupt.install()
+    if guard is not None:
+        guard.forward_to_children, guard.quiet = CONTROLLER in config.stash, worker is not None
+        config.pluginmanager.register(RunInterrupts(guard), "ocpp-harness-interrupts")
     mode = config.getoption("harness_console", "off")
     if mode != "off" and worker is None:
         config.pluginmanager.register(CaseConsole(config, quiet=mode == "problems"), "ocpp-harness-console")
@@ -128,15 +139,79 @@ def _prepare_parallel_run(pics: Any, options: SessionOptions) -> "RunDirectory":
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stopped = interrupt.interruption()
     session = config.stash.get(SESSION, None)
     if session is not None:
-        session.close()
+        session.close(stopped.run_info() if stopped else None)
     run = config.stash.get(CONTROLLER, None)
     if run is not None:
         from harness.report.model import natural_key
 
         run.merge_workers(natural_key)
-        run.write_run_info({"ended_utc": utc_now_iso()})
+        run.write_run_info({"interrupted": stopped.run_info(interrupt.cut_off(run.path))} if stopped
+                           else {"ended_utc": utc_now_iso()})
+    if config.stash.get(OWN_GUARD, False):
+        interrupt.uninstall()
+
+
+# ------------------------------------------------------------------------ interrupted runs (issue 12)
+
+
+class RunInterrupts:
+    """The pytest side of harness.interrupt, registered with the harness (``--pics``): where a SIGINT or
+    SIGTERM stops a case, and what is never cut off."""
+
+    def __init__(self, guard: interrupt.InterruptGuard) -> None:
+        self.guard = guard
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """No case starts after the one in progress."""
+        self.guard.on_interrupt(lambda stopped: setattr(session, "shouldstop", stopped.summary()))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        return (yield from self._interruptible(item))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        return (yield from self._interruptible(item))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self) -> None:
+        """A case the signal caught between two of its fixtures sets up no more of them."""
+        self.guard.check()
+
+    def _interruptible(self, item: pytest.Item) -> Generator[None, None, None]:
+        """A case's set-up or steps: a case the signal caught between its set-up and its steps does not begin
+        them; one the signal cancelled ends as a skip (which pytest reports without formatting the traceback
+        of the cancellation: that alone can take half a second) and is marked as interrupted."""
+        info = case_info(item)
+        try:
+            if info is not None:
+                self.guard.check()
+            return (yield)
+        except (asyncio.CancelledError, interrupt.CaseInterrupted):
+            stopped = self.guard.interruption
+            if info is None or stopped is None or not stopped.stopped_case:
+                raise
+            item.stash[INTERRUPTED] = stopped
+            raise pytest.skip.Exception(stopped.reason, _use_item_location=True) from None
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self) -> Generator[None, None, None]:
+        """A case's teardown (and, after the last case, the session's stop) is never cut off: it is what an
+        interrupted run needs done."""
+        with self.guard.shielded():
+            return (yield)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """From here on (the session's stop, junit, allure, the report) a signal only hurries the end along."""
+        self.guard.settle()
+        if self.guard.interruption is not None and "hypothesis" not in sys.modules:
+            # hypothesis's terminal summary imports all of hypothesis (1-3 s on 2 busy cores) to report on
+            # tests that never used it: an interrupted run has no time for that (its deadline is 5 s)
+            session.config.pluginmanager.set_blocked("hypothesispytest")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -187,6 +262,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     item.stash[STARTED] = (time.monotonic(), utc_now_iso())
     if info is None or session is None:
         return
+    guard = interrupt.guard()
+    if guard is not None:
+        guard.begin_case(info.id, item.stash[STARTED][0])
     reason = info.applies(session.pics)
     if reason:
         item.stash[NOT_APPLICABLE] = reason
@@ -226,6 +304,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         phases["setup"] = (Verdict.NOT_APPLICABLE, item.stash[NOT_APPLICABLE])
     elif call.when == "setup" and NOT_RUN in item.stash:
         phases["setup"] = (Verdict.NOT_RUN, item.stash[NOT_RUN])
+    elif call.when in ("setup", "call") and (stopped := item.stash.get(INTERRUPTED, None)) is not None:
+        if call.when not in phases:
+            phases[call.when] = (Verdict.NOT_RUN, stopped.reason)
+            session.interrupt_case(info, stopped.reason, stopped.signal)    # its trace ends here, with why
+        report.longrepr = (str(item.path), item.location[1] or 0, stopped.reason)
     else:
         phases[call.when] = _classify(call.excinfo, call.when)
         if phases[call.when][0] is Verdict.ERROR and call.excinfo is not None:
@@ -234,10 +317,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.outcome = "skipped"
             report.longrepr = (str(item.path), item.location[1] or 0, f"inconclusive: {call.excinfo.value}")
     if call.when == "teardown":
-        result = _finish_case(item, info, session, phases)
+        try:
+            if INTERRUPTED in item.stash:
+                result, cut_off = _interrupt_case(item, info, session, item.stash[INTERRUPTED]), True
+            else:
+                result, cut_off = _finish_case(item, info, session, phases), False
+        finally:
+            if (guard := interrupt.guard()) is not None:
+                guard.end_case()
         notices, session.notices[:] = list(session.notices), []
-        report.user_properties.append((RESULT_PROPERTY, {"result": result, "notices": notices}))
+        report.user_properties.append((RESULT_PROPERTY, {"result": result, "notices": notices,
+                                                         **({"interrupted": True} if cut_off else {})}))
     return report
+
+
+def _interrupt_case(item: pytest.Item, info: CaseInfo, session: HarnessSession,
+                    stopped: interrupt.Interruption) -> dict[str, Any]:
+    """The case the signal cut off gets no verdict and no row in results.jsonl (the report lists it as
+    started but not finished): the console's line for it, in the fields of a row."""
+    started_monotonic, started_utc = item.stash.get(STARTED, (time.monotonic(), utc_now_iso()))
+    return {"id": info.id, "title": info.title, "verdict": "interrupted", "reason": stopped.reason,
+            "started_utc": started_utc, "duration_s": round(stopped.monotonic - started_monotonic, 3)}
 
 
 def _finish_case(item: pytest.Item, info: CaseInfo, session: HarnessSession,
@@ -332,7 +432,11 @@ class CaseConsole:
             if name == RESULT_PROPERTY:
                 if value["notices"]:
                     self.write([(console.Segment(notice),) for notice in value["notices"]])
-                self.case_ended(value["result"])
+                if value.get("interrupted"):
+                    self.done += 1
+                    self.write(interrupt.case_lines(value["result"], self.done, max(self.total, self.done)))
+                else:
+                    self.case_ended(value["result"])
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A test module that cannot even be imported is a harness bug: say so whatever the verbosity."""
@@ -372,7 +476,9 @@ async def harness_session(pytestconfig: pytest.Config) -> AsyncIterator[HarnessS
         await session.start()
         yield session
     finally:
-        await session.stop()
+        guard = interrupt.guard()
+        with guard.shielded() if guard is not None else contextlib.nullcontext():
+            await session.stop()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.csms.trace import utc_now_iso
+from harness.csms.trace import json_line, utc_now_iso
 
 
 def new_run_id() -> str:
@@ -76,7 +76,7 @@ class RunDirectory:
 
     def append_result(self, result: dict[str, Any]) -> None:
         """One line, one ``write`` on a file opened for appending: workers of a parallel run never interleave."""
-        line = (json.dumps(result, ensure_ascii=False) + "\n").encode("utf-8")
+        line = json_line(result).encode("utf-8")
         descriptor = os.open(self.results_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(descriptor, line)
@@ -102,7 +102,7 @@ class RunDirectory:
         rows = sorted(self.results(), key=lambda row: order(str(row.get("id", ""))))
         if rows:
             tmp = self.path / "results.jsonl.tmp"
-            tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+            tmp.write_text("".join(json_line(r) for r in rows), encoding="utf-8")
             os.replace(tmp, self.results_file)
 
     def results(self) -> list[dict[str, Any]]:

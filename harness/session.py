@@ -159,7 +159,7 @@ class HarnessSession:
         await self.central.start(self._listener())
         self.trace.add("connection", event="listening",
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
-        self.files = files_for_run(self.pics, self.trace, self.run.path)      # issue 9: file servers
+        self.files = files_for_run(self.pics, self.trace, self.run.path, self.options.pki_dir)   # issue 9
         self.adapter = await self._start_adapter()
         self.dut = self._device_control(plugin_manager(self.adapter))
         if self.options.dut == "manual":
@@ -259,7 +259,7 @@ class HarnessSession:
                 faults=self.options.sim_faults,
                 behaviours=self.options.sim_behaviours,
                 reply_delay_ms=self.options.sim_reply_delay_ms,
-                ca_file=self.pki.root_certificate if self.pki else None,
+                ca_file=self.pki.root_certificate if self.pki else (self.files and self.files.root_certificate),
                 client_certificate=self.pki.charge_point(self.pics.test_setup.charge_point_id)
                 if self.pki and self.pics.test_setup.security_profile == 3 else None,
             ))
@@ -297,9 +297,13 @@ class HarnessSession:
         if self.files is not None:                                            # issue 9: file servers
             await self.files.stop()
 
-    def close(self) -> None:
+    def close(self, interrupted: dict[str, Any] | None = None) -> None:
+        """``interrupted``: the signal that stopped the run (issue 12); ``ended_utc`` then stays null, and
+        the report says the run did not end normally."""
         self.trace.end()
-        if self.run.worker is None:
+        if interrupted is not None:
+            self.run.write_run_info({"interrupted": interrupted})
+        elif self.run.worker is None:
             self.run.write_run_info({"ended_utc": utc_now_iso()})
 
     # ----------------------------------------------------------------- cases
@@ -358,6 +362,16 @@ class HarnessSession:
             "features": list(info.features),
             **({"warnings": [self.trace.redactor.text(w) for w in self.case_warnings]} if self.case_warnings else {}),
         })
+        self.case_warnings = []
+
+    def interrupt_case(self, info: CaseInfo, reason: str, signal_name: str) -> None:
+        """The case a signal cut off (issue 12): no verdict and no row in results.jsonl, so the report lists
+        it as started but not finished; its trace (or the session's, if it had none yet) ends with why."""
+        self.station.end_case()
+        own = self.run.trace_file(info.id).exists()
+        self.trace.add("finding", text=reason if own else f"{info.id}: {reason}", severity="warning",
+                       interrupted=signal_name)
+        self.trace.begin(self.run.trace_file(self.session_trace))
         self.case_warnings = []
 
     def attach_trace_to_allure(self, info: CaseInfo) -> None:

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-file", help="state file (default: a temp file named after the charge point id)")
     parser.add_argument("--control-port", type=int, default=0, help="control channel port (default: any free)")
     parser.add_argument("--reply-delay-ms", type=int, default=0, help="delay every CALLRESULT by N ms")
-    parser.add_argument("--ca-file", help="CA bundle for wss:// URLs (the installed CentralSystemRootCertificate)")
+    parser.add_argument("--ca-file", help="CA bundle for wss:// URLs (the installed CentralSystemRootCertificate); "
+                                           "https:// and ftps:// firmware and diagnostics locations trust it too")
     parser.add_argument("--cert-file", help="ChargePointCertificate (PEM chain) presented at security profile 3")
     parser.add_argument("--key-file", help="the private key of --cert-file")
     parser.add_argument("--log-level", default="INFO", help="log level on stderr (default INFO)")

@@ -138,27 +138,27 @@ FAULTS: dict[str, Fault] = {
                                                   "Reservation is not a supported feature profile", "TC_048_4 TC_050_4"),
     # --- smart charging (TC_056-060, TC_066, TC_067, TC_072, TC_082, the property block SC_PROP_1) ---
     "charging-profile-stack-ignored": Fault("the lowest stack level wins instead of the highest in the composite schedule",
-        "TC_072"),
+        "TC_067 TC_072 SC_PROP_1"),
     "composite-ignores-max-profile": Fault("the composite schedule ignores the ChargePointMaxProfile",
-        "TC_066"),
+        "TC_066 TC_067 SC_PROP_1"),
     "tx-profile-without-transaction-accepted": Fault("accepts a TxProfile without a matching running transaction",
         "TC_058_1 TC_058_2"),
     "remote-start-profile-not-checked": Fault("accepts RemoteStartTransaction with a chargingProfile that is not a TxProfile",
         "TC_060"),
     "clear-profile-not-clearing": Fault("answers ClearChargingProfile Accepted but keeps the profiles",
-        "TC_067"),
+        "TC_067 TC_082 SC_PROP_1"),
     "tx-default-over-tx-profile": Fault("a TxDefaultProfile in force overrules the running transaction's TxProfile "
-                                        "(in the composite schedule and in the power drawn)", "TC_057 TC_066"),
+                                        "(in the composite schedule and in the power drawn)", "TC_057 TC_066 SC_PROP_1"),
     "recurring-off-by-a-day": Fault("computes the start of a Recurring (Daily/Weekly) schedule's current recurrence "
                                     "one day late: a Daily profile never comes into force, a Weekly one skips the "
                                     "first day of each week and then runs a day behind", "TC_056 SC_PROP_1"),
     "watts-taken-as-amps": Fault("reads the limits of a profile in W as if they were in A (no conversion), in the "
-                                 "composite schedule and in the power drawn", "TC_066 TC_072 TC_082"),
-    "valid-to-ignored": Fault("ignores validTo: a profile stays in force (and installed) after it", "TC_072"),
+                                 "composite schedule and in the power drawn", "TC_056 TC_057 TC_066 TC_072 TC_082 SC_PROP_1"),
+    "valid-to-ignored": Fault("ignores validTo: a profile stays in force (and installed) after it", "TC_072 SC_PROP_1"),
     "clear-by-stack-level-clears-all": Fault("a ClearChargingProfile with a stackLevel criterion (and no id) clears "
                                              "every profile, whatever the other criteria", "TC_067"),
     "composite-empty-periods": Fault("answers GetCompositeSchedule Accepted with an empty chargingSchedulePeriod list",
-                                     "TC_059 TC_066 TC_082"),
+                                     "TC_059 TC_066 TC_082 SC_PROP_1"),
     # --- firmware management (TC_044, TC_045) ---
     "firmware-installed-without-reboot": Fault("reports FirmwareStatusNotification Installed without rebooting",
         "TC_044_1"),
@@ -177,6 +177,8 @@ FAULTS: dict[str, Fault] = {
     "firmware-not-implemented": Fault("answers UpdateFirmware and GetDiagnostics with CALLERROR NotImplemented "
                                       "although its PICS claims Firmware Management",
                                       "TC_044_1 TC_044_2 TC_044_3 TC_045_1 TC_045_2"),
+    "firmware-trigger-wrong-message": Fault("answers TriggerMessage(FirmwareStatusNotification) Accepted but sends "
+                                            "a DiagnosticsStatusNotification, and the other way round", "TC_054"),
     # --- more non-happy paths ---
     "starts-on-invalid-id": Fault("starts a transaction although Authorize answered Invalid/Blocked/Expired",
         "TC_023_4 TC_023_5"),

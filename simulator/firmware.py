@@ -3,14 +3,18 @@
 Rules:
 
 * UpdateFirmware is answered at once; at retrieveDate the charger reports FirmwareStatusNotification
-  Downloading and fetches ``location`` (ftp://, http://, https://; credentials in the URL; only in a protocol
-  of its SupportedFileTransferProtocols, ORS-16), retrying ``retries`` times every ``retryInterval`` seconds
+  Downloading and fetches ``location`` (ftp://, ftps://, http://, https://; credentials in the URL; only in a
+  protocol of its SupportedFileTransferProtocols, ORS-16), retrying ``retries`` times every ``retryInterval`` seconds
   (1 + retries attempts), then Downloaded or DownloadFailed. Installation waits until no transaction runs:
   Installing, then either InstallationFailed (an image this charger refuses, see :func:`verify`) or a reboot
   after which the BootNotification carries the image's version and Installed follows it.
 * GetDiagnostics answers with the file name it will upload, then reports DiagnosticsStatusNotification
-  Uploading and uploads a text file (FTP STOR into the location's directory; HTTP(S) PUT to
+  Uploading and uploads a text file (FTP(S) STOR into the location's directory; HTTP(S) PUT to
   location/fileName), then Uploaded or UploadFailed (after 1 + retries attempts).
+* https:// and ftps:// trust the CA bundle the charger trusts for wss:// (``--ca-file``, its installed
+  CentralSystemRootCertificate), else the system's; the server's name is checked. ftps:// is explicit FTPS
+  (RFC 4217): ``AUTH TLS`` on the control connection, then ``PBSZ 0``/``PROT P`` so the data is encrypted
+  too.
 * TriggerMessage(FirmwareStatusNotification / DiagnosticsStatusNotification) reports the current status
   (Idle when nothing is going on).
 """
@@ -23,6 +27,7 @@ import hashlib
 import io
 import json
 import logging
+import ssl
 import urllib.parse
 import urllib.request
 from typing import NamedTuple
@@ -72,33 +77,68 @@ def without_credentials(location: str) -> str:
     return urllib.parse.urlunsplit(url._replace(netloc=netloc))
 
 
-def _download(location: str) -> bytes:
-    with urllib.request.urlopen(location, timeout=TRANSFER_TIMEOUT_S) as response:   # noqa: S310 (test bench)
-        return response.read()
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """What https:// and ftps:// trust: the charger's CA bundle (``--ca-file``), else the system's."""
+    return ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
 
 
-def _upload(location: str, file_name: str, content: bytes) -> None:
+def _ftp(url: urllib.parse.SplitResult, context: ssl.SSLContext) -> ftplib.FTP:
+    """A logged-in FTP session (passive); for ftps:// explicit FTPS with the data connections protected."""
+    secure = url.scheme == "ftps"
+    ftp = ftplib.FTP_TLS(context=context) if secure else ftplib.FTP()
+    try:
+        ftp.connect(url.hostname or "127.0.0.1", url.port or 21, timeout=TRANSFER_TIMEOUT_S)
+        ftp.login(urllib.parse.unquote(url.username or "anonymous"), urllib.parse.unquote(url.password or ""))
+        if secure:
+            ftp.prot_p()
+    except BaseException:
+        ftp.close()
+        raise
+    return ftp
+
+
+def _quit(ftp: ftplib.FTP) -> None:
+    try:
+        ftp.quit()
+    except Exception:
+        ftp.close()
+
+
+def _download(location: str, context: ssl.SSLContext) -> bytes:
     url = urllib.parse.urlsplit(location)
-    if url.scheme == "ftp":
-        ftp = ftplib.FTP()
+    if url.scheme in ("ftp", "ftps"):
+        ftp = _ftp(url, context)
+        out = io.BytesIO()
         try:
-            ftp.connect(url.hostname or "127.0.0.1", url.port or 21, timeout=TRANSFER_TIMEOUT_S)
-            ftp.login(urllib.parse.unquote(url.username or "anonymous"), urllib.parse.unquote(url.password or ""))
-            directory = url.path or "/"
+            ftp.retrbinary(f"RETR {urllib.parse.unquote(url.path)}", out.write)
+        finally:
+            _quit(ftp)
+        return out.getvalue()
+    if url.scheme in ("http", "https"):
+        with urllib.request.urlopen(location, timeout=TRANSFER_TIMEOUT_S,                    # noqa: S310
+                                    context=context if url.scheme == "https" else None) as response:
+            return response.read()
+    raise ValueError(f"unsupported transfer protocol {url.scheme!r}")
+
+
+def _upload(location: str, file_name: str, content: bytes, context: ssl.SSLContext) -> None:
+    url = urllib.parse.urlsplit(location)
+    if url.scheme in ("ftp", "ftps"):
+        ftp = _ftp(url, context)
+        try:
+            directory = urllib.parse.unquote(url.path or "/")
             if directory not in ("", "/"):
                 ftp.cwd(directory)
             ftp.storbinary(f"STOR {file_name}", io.BytesIO(content))
         finally:
-            try:
-                ftp.quit()
-            except Exception:
-                ftp.close()
+            _quit(ftp)
         return
     if url.scheme in ("http", "https"):
         target = location.rstrip("/") + "/" + urllib.parse.quote(file_name)
         request = urllib.request.Request(target, data=content, method="PUT",
                                          headers={"Content-Type": "text/plain"})
-        with urllib.request.urlopen(request, timeout=TRANSFER_TIMEOUT_S):                # noqa: S310
+        with urllib.request.urlopen(request, timeout=TRANSFER_TIMEOUT_S,                        # noqa: S310
+                                    context=context if url.scheme == "https" else None):
             return
     raise ValueError(f"unsupported transfer protocol {url.scheme!r}")
 
@@ -120,6 +160,8 @@ class FirmwareManagement:
         self.firmware_status = "Idle"
         self.diagnostics_status = "Idle"
         self._update_task: asyncio.Task | None = None
+        #: the CA bundle https:// and ftps:// trust (the station's --ca-file); None: the system's
+        self.ca_file: str | None = None
 
     @property
     def version(self) -> str:
@@ -205,7 +247,7 @@ class FirmwareManagement:
             await self._report_firmware("Downloading")
             try:
                 self._check_protocol(location)
-                return await asyncio.to_thread(_download, location)
+                return await asyncio.to_thread(_download, location, tls_context(self.ca_file))
             except Exception as exc:
                 LOG.info("firmware download from %s failed (%s)", without_credentials(location), exc)
                 if attempt < retries:
@@ -227,7 +269,7 @@ class FirmwareManagement:
             try:
                 if not self._faults.active("diagnostics-not-uploaded"):
                     self._check_protocol(location)
-                    await asyncio.to_thread(_upload, location, file_name, content)
+                    await asyncio.to_thread(_upload, location, file_name, content, tls_context(self.ca_file))
                 await self._report_diagnostics("Uploaded")
                 return
             except Exception as exc:

@@ -5,6 +5,9 @@ when connectorId is absent), MeterValues with context Trigger (with the transact
 transaction), DiagnosticsStatusNotification and FirmwareStatusNotification with the current status.
 BootNotification is the station's (it depends on the registration). A connectorId that does not exist is
 Rejected; an unknown message is NotImplemented.
+
+Fault ``firmware-trigger-wrong-message``: FirmwareStatusNotification and DiagnosticsStatusNotification are
+answered Accepted, but the other one of the two is sent (with its own current status).
 """
 
 from __future__ import annotations
@@ -28,8 +31,15 @@ def trigger(device, requested: str, connector_id: int | None):
     return "Accepted", then
 
 
+#: what fault firmware-trigger-wrong-message sends instead of the requested message
+SWAPPED = {"FirmwareStatusNotification": "DiagnosticsStatusNotification",
+           "DiagnosticsStatusNotification": "FirmwareStatusNotification"}
+
+
 def _continuation(device, requested: str, connector_id: int | None):
     link = device.link
+    if requested in SWAPPED and device.faults.active("firmware-trigger-wrong-message"):
+        requested = SWAPPED[requested]
     if requested == "Heartbeat":
         return lambda: link.post(call.Heartbeat())
     if requested == "StatusNotification":

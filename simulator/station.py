@@ -106,6 +106,7 @@ class Station:
             self.device = Device(self.settings, StateStore(self.state_path), self.faults,
                                  reboot=lambda: self.request_reset("Soft"), behaviours=self.behaviours,
                                  crash=self.crash)
+            self.device.firmware.ca_file = self.ca_file     # https:// and ftps:// trust what wss:// trusts
             await self._powered_run(already_booted=first and self._booted_before(self.device))
             first = False
         self._down.set()

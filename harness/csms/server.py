@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import hmac
 import ssl
+import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -33,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.frames import DATA_OPCODES
 from websockets.http11 import Request, Response
 
 from harness.csms.station import Station
@@ -58,6 +61,28 @@ class Listener:
     @property
     def requires_basic_auth(self) -> bool:
         return self.security_profile in (1, 2)
+
+
+class StampedConnection(ServerConnection):
+    """A connection that stamps each message (``time.monotonic_ns()``) when its bytes are read off the socket,
+    before it waits its turn on the event loop: with many chargers at once, the turn can come milliseconds
+    later, and a response time measured to it would hold the harness's queue (issue 12, KPI distortion).
+    :meth:`Station.serve <harness.csms.station.Station.serve>` takes the stamps in order from
+    :attr:`arrivals`, one per message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals: collections.deque[int] = collections.deque()
+        self._read_ns = 0
+
+    def data_received(self, data: bytes) -> None:
+        self._read_ns = time.monotonic_ns()
+        super().data_received(data)
+
+    def process_event(self, event: Any) -> None:
+        if self.request is not None and event.fin and event.opcode in DATA_OPCODES:
+            self.arrivals.append(self._read_ns)
+        super().process_event(event)
 
 
 def charge_point_id_of(path: str) -> str:
@@ -128,6 +153,7 @@ class CentralSystem:
             ssl=listener.ssl_context,
             subprotocols=[SUBPROTOCOL],
             process_request=self._admit,
+            create_connection=StampedConnection,
             compression=None,
             ping_interval=None,
             max_size=4 * 1024 * 1024,

@@ -10,6 +10,12 @@ Rules:
 - A CALL from the charge point is answered at once: by a per-case override if one is set, else by the
   default replies. A malformed CALL gets the CALLERROR the OCPP-J rules prescribe, and its finding stays in
   the trace (the case fails on it).
+- Misbehaviour on the wire (issue 12): a message that is not OCPP-J (not JSON, not a frame, a binary frame, a
+  CALLRESULT or CALLERROR that answers no pending CALL, a reused UniqueId) is a decisive finding that quotes
+  it; it is answered only when it is a CALL whose UniqueId can be read (a CALLRESULT/CALLERROR never is, an
+  unknown MessageTypeId is ignored, OCPP-J 1.6 §4.1.3). A CALL refused with a CALLERROR is no evidence: no
+  expectation matches it. A lost connection says when, and who closed it with which close code. Connections
+  of one chargePointId take over from each other one at a time, in the order they arrived.
 - ``call()`` correlates by unique id, never by content. A CALLERROR, a response that breaks the schema, or
   silence beyond the timeout fails the step, unless the test says it expects an error.
 - ``expect()`` looks at the case's inbox from a cursor on: a message that arrived before the wait began is
@@ -51,6 +57,7 @@ from harness.ocpp import (
     PayloadValidator,
     new_unique_id,
     parse_frame,
+    parse_frame_bytes,
     sent_by_charge_point,
     is_known,
     serialize,
@@ -71,7 +78,7 @@ class Received:
     seq: int
     findings: tuple[str, ...] = ()
     reply: Any = None
-    #: why this frame is no evidence of the case (evidence rule 3), or None
+    #: why this frame is no evidence of the case (evidence rule 3, or a CALL refused with a CALLERROR), or None
     late: str | None = None
     #: when the Central System's answer went out (a BootNotification's may be delayed), or None
     answered_ns: int | None = None
@@ -152,6 +159,21 @@ class StepLog:
         return f"+{(t_ns - self.case_start_ns) / 1e9:.3f} s"
 
 
+class _Decisive(Failed):
+    """A decisive finding ended a CALL of the Central System that was waiting for its answer."""
+
+
+def _how_closed(connection: ServerConnection) -> str:
+    """Who closed a connection and with which close code (RFC 6455 §7.4), for a reason a vendor can act on."""
+    protocol = connection.protocol
+    received, sent = protocol.close_rcvd, protocol.close_sent
+    if received is not None and (sent is None or protocol.close_rcvd_then_sent):
+        return f"the charge point closed it: close code {received.code}" + (f" {received.reason!r}" if received.reason else "")
+    if sent is not None:
+        return f"the Central System closed it: close code {sent.code}" + (f" {sent.reason!r}" if sent.reason else "")
+    return "no closing handshake: close code 1006"
+
+
 class Station:
     """The mock Central System's side of one chargePointId."""
 
@@ -212,6 +234,10 @@ class Station:
         self._slow_cause: Cause | None = None
         self._case_over = asyncio.Event()
         self._last_rx_ns = 0
+        #: one connection takes over from the previous one at a time (a reconnect storm keeps arrival order)
+        self._takeover = asyncio.Lock()
+        #: the UniqueIds of the CALLs received on the current connection (OCPP-J 1.6 §4.1.4: never reused)
+        self._call_ids: set[str] = set()
 
     # ----------------------------------------------------------------- case lifecycle
 
@@ -280,6 +306,9 @@ class Station:
         self.trace.finding(text)
         if self.evidence.policing:
             self.findings.append(f"{self.steps.current}: {text}")
+            for pending in self._pending.values():      # a CALL waiting for its answer is a wait in progress
+                if not pending.future.done():
+                    pending.future.set_exception(_Decisive(self.findings[0]))
 
     def _raise_if_decisive(self, label: str) -> None:
         if self.findings and self.evidence.policing:
@@ -293,28 +322,34 @@ class Station:
 
     async def serve(self, connection: ServerConnection) -> None:
         """Run one connection of this charge point until it closes. Called by the server."""
-        previous = self._connection
-        if previous is not None:
-            await previous.close(code=1000, reason="superseded by a new connection")
-        self._connection = connection
+        async with self._takeover:
+            previous = self._connection
+            if previous is not None:
+                await previous.close(code=1000, reason="superseded by a new connection")
+            self._connection = connection
+            self._call_ids = set()
         self.status_checker.restart()
         await self._notify()
         try:
+            arrivals = getattr(connection, "arrivals", None)       # stamped when read off the socket (server.py)
             async for message in connection:
-                t_ns = time.monotonic_ns()
+                t_ns = arrivals.popleft() if arrivals else time.monotonic_ns()
                 self._last_rx_ns = t_ns
                 await self._receive(message, t_ns)
         except ConnectionClosed:
             pass
         finally:
+            closed_ns = time.monotonic_ns()
+            how = _how_closed(connection)
             if self._connection is connection:
                 self._connection = None
-                lost = self.evidence.connection_lost(time.monotonic_ns())
+                lost = self.evidence.connection_lost(closed_ns)
                 if lost:
-                    self._add_finding(lost)
+                    self._add_finding(f"{lost} ({how})")
             for pending in self._pending.values():
                 if not pending.future.done():
-                    pending.future.set_exception(ConnectionError("the connection closed before the response"))
+                    pending.future.set_exception(ConnectionError(
+                        f"the connection closed at {self.steps.offset(closed_ns)} ({how}) before the response"))
             self._pending.clear()
             await self._notify()
 
@@ -369,26 +404,35 @@ class Station:
     # ----------------------------------------------------------------- inbound
 
     async def _receive(self, message: str | bytes, t_ns: int) -> None:
-        if isinstance(message, bytes):
-            self.trace.add("frame", t_ns, direction="cp->cs", raw=message.hex(), message_type=None,
-                           unique_id=None, action=None, payload=None,
-                           findings=["binary frame: OCPP-J allows text frames only"])
-            return
-        frame = parse_frame(message)
+        frame = parse_frame_bytes(message) if isinstance(message, bytes) else parse_frame(message)
         if isinstance(frame, FramingFinding):
-            self.trace.add("frame", t_ns, direction="cp->cs", raw=message, message_type=None,
+            # decisive, with the frame quoted; answered only when it is a CALL whose UniqueId was recovered
+            # (a broken CALLRESULT/CALLERROR is never answered, an unknown MessageTypeId is ignored)
+            shown = repr(message[:300]) if isinstance(message, bytes) else message[:300]
+            self.trace.add("frame", t_ns, direction="cp->cs",
+                           raw=message.hex() if isinstance(message, bytes) else message, message_type=None,
                            unique_id=frame.unique_id, action=None, payload=None,
                            findings=[f"{frame.code}: {frame.message}"])
-            if frame.unique_id is not None:
+            self._add_finding(f"the charge point sent a frame that breaks OCPP-J at {self.steps.offset(t_ns)}: "
+                              f"{frame.code}: {frame.message}; frame: {shown}")
+            if frame.answerable:
                 await self._send_error(frame.unique_id, frame.error_code, frame.message)
+            await self._notify()
             return
         if isinstance(frame, Call):
             await self._receive_call(frame, message, t_ns)
         else:
+            decisive = len(self.findings)
             self._receive_response(frame, message, t_ns)
+            if len(self.findings) != decisive:
+                await self._notify()
 
     async def _receive_call(self, frame: Call, raw: str, t_ns: int) -> None:
         findings, error = self._check_call(frame)
+        if frame.unique_id in self._call_ids:
+            findings.append(f"UniqueId {frame.unique_id} was already used by an earlier CALL on this connection "
+                            "(OCPP-J 1.6 §4.1.4: a CALL's message ID differs from all earlier ones of its sender)")
+        self._call_ids.add(frame.unique_id)
         late = None if error else self._late(frame)
         extra = {"late": late} if late else {}
         record = self.trace.add("frame", t_ns, direction="cp->cs", raw=raw, message_type="CALL",
@@ -402,6 +446,8 @@ class Station:
                               f"{'; '.join(findings)}; frame: {raw[:300]}")
         if error is None:
             self._judge_request(frame, t_ns)
+        else:       # a CALL the Central System refused is no evidence: no expectation may match it
+            late = f"it was refused with CALLERROR {error[0]} ({error[1][:200]})"
         received = Received(frame.action, frame.payload, frame.unique_id, t_ns, record["seq"], tuple(findings),
                             None, late, wall_ns=time.time_ns())
         self._inbox.append(received)
@@ -439,6 +485,8 @@ class Station:
         """Evidence rules 2 and 4 to 6 for a valid CALL of the charge point."""
         if frame.action == "BootNotification":
             found = [f] if (f := self.evidence.boot_received(t_ns)) else []
+            if found and self.transactions:
+                found = [f"{found[0]}, in the middle of transaction {', '.join(map(str, self.transactions))}"]
         else:
             found = self.evidence.request_received(frame.action, frame.payload, t_ns)
         for text in found:
@@ -469,7 +517,7 @@ class Station:
         if reply is None:
             return received
         answered = replace(received, reply=reply, answered_ns=time.monotonic_ns())
-        index = next((i for i, r in enumerate(self._inbox) if r is received), None)
+        index = next((i for i in range(len(self._inbox) - 1, -1, -1) if self._inbox[i] is received), None)  # last, mostly
         if index is not None:
             self._inbox[index] = answered
         return answered
@@ -533,6 +581,8 @@ class Station:
         if pending is None:
             findings.append(f"a response to unique id {frame.unique_id}, which the harness never sent or "
                             "already had an answer for")
+            self._add_finding(f"the charge point sent a {frame.kind} that answers no pending CALL at "
+                              f"{self.steps.offset(t_ns)}: {findings[0]}; frame: {raw[:300]}")
         if isinstance(frame, CallResult):
             if action is not None:
                 findings.extend(f"{v.path}: {v.message}" for v in self.validator.response(action, frame.payload))
@@ -566,7 +616,7 @@ class Station:
         payload = frame.error_details if isinstance(frame, CallError) else frame.payload
         extra = {"error_code": frame.error_code} if isinstance(frame, CallError) else {}
         self.trace.add("frame", t_ns, direction="cs->cp", raw=text, message_type=frame.kind,
-                       unique_id=frame.unique_id, action=action, payload=payload, findings=[], **extra)
+                       unique_id=frame.unique_id, action=action, payload=payload, findings=(), **extra)
         await connection.send(text)
         return t_ns
 
@@ -600,7 +650,8 @@ class Station:
         deadline = time.monotonic() + timeout
         self._raise_if_decisive(label)
         try:
-            await self.wait_connected(timeout)
+            if self._connection is None:
+                await self.wait_connected(timeout)
         except Failed as exc:
             self._raise_if_decisive(label)
             raise Failed(f"{label}: cannot send, {exc}") from None
@@ -615,8 +666,11 @@ class Station:
             self._pending.pop(frame.unique_id, None)
             raise Failed(f"{label}: the connection closed while sending: {exc}") from None
         self._pending[frame.unique_id].sent_ns = sent_ns
-        try:
-            response = await asyncio.wait_for(future, max(deadline - time.monotonic(), 0))
+        try:    # asyncio.timeout, not wait_for: the answer wakes this task directly, one loop turn sooner
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0)):
+                response = await future
+        except _Decisive as exc:
+            raise Failed(str(exc)) from None
         except TimeoutError:
             self._pending.pop(frame.unique_id, None)
             raise Failed(f"{label}: no response within {timeout:.1f} s") from None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import interrupt
 from harness.dut.hookspecs import hookimpl
 from harness.pki import ChargePointCredentials
 from harness.verdicts import HarnessError, Inconclusive
@@ -75,11 +76,18 @@ class SimulatorAdapter:
             start_new_session=True,
         )
         log.close()
-        assert self._process.stdout is not None
+        interrupt.track(self._process.pid)     # an interrupted run kills it whatever else happens
+        try:
+            await self._connect()
+        except BaseException:                  # cancelled (an interrupted run), or it never started
+            await self.stop()
+            raise
+
+    async def _connect(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
         try:
             line = await asyncio.wait_for(self._process.stdout.readline(), START_TIMEOUT_S)
         except TimeoutError:
-            await self.stop()
             raise HarnessError(f"the reference charge point did not start within {START_TIMEOUT_S} s; "
                                f"see {self.config.log_file}") from None
         text = line.decode().strip()
@@ -97,6 +105,8 @@ class SimulatorAdapter:
         if self._process is not None and self._process.returncode is None:
             os.killpg(self._process.pid, signal.SIGKILL)
             await self._process.wait()
+        if self._process is not None:
+            interrupt.untrack(self._process.pid)
         self._process = None
 
     async def request(self, action: str, **args: Any) -> dict[str, Any]:

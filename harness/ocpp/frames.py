@@ -17,7 +17,9 @@ Rules:
 - OCPP-J messages are JSON text, so they travel in WebSocket text frames; a binary frame is a finding
   whatever it contains (:func:`parse_frame_bytes`).
 - JSON is read strictly: ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's :mod:`json` accepts) are
-  invalid JSON.
+  invalid JSON, and so is a ``\\uD800``-style escape of a lone UTF-16 surrogate (RFC 8259 §8.2): it is no
+  Unicode character, cannot be written as UTF-8 (the trace, the answer), and a frame holding one is refused
+  whole; its UniqueId is still recovered when that one is clean.
 - Whether the Action is known, and whether the payload fits the Action's schema, is not framing: see
   :mod:`harness.ocpp.catalogue` (NotImplemented) and :mod:`harness.ocpp.validation`.
 - :func:`serialize` writes whatever the frame holds, unchecked, so the harness can send invalid content on
@@ -37,13 +39,16 @@ definitions of §4.2.3:
   ``error-details-not-object``. (A CALLRESULT or CALLERROR is never answered; the code still classifies it.)
 
 ``FramingFinding.unique_id`` is the second element when it is a string (even an over-long one), so the
-receiver can answer with a CALLERROR; otherwise None.
+receiver can answer with a CALLERROR; otherwise None. ``FramingFinding.message_type_id`` is the first element
+when it is an integer. Only a malformed CALL is answered (``FramingFinding.answerable``): a CALLRESULT or
+CALLERROR never is, and a message whose MessageTypeId is not 2, 3 or 4 is ignored (OCPP-J 1.6 §4.1.3).
 """
 
 from __future__ import annotations
 
 import json
-import uuid
+import os
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, TypeAlias
 
@@ -148,9 +153,17 @@ class FramingFinding:
     message: str
     unique_id: str | None
     error_code: ErrorCode
+    #: the MessageTypeId when the first element is an integer (2, 3, 4 or an unknown one), else None
+    message_type_id: int | None = None
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message} [{self.error_code}]"
+
+    @property
+    def answerable(self) -> bool:
+        """A receiver answers this with a CALLERROR: a CALL (MessageTypeId 2) whose UniqueId was recovered.
+        A broken CALLRESULT or CALLERROR is never answered; an unknown MessageTypeId is ignored (§4.1.3)."""
+        return self.unique_id is not None and self.message_type_id == Call.message_type_id
 
 
 _LENGTHS: Final[dict[int, int]] = {Call.message_type_id: 4, CallResult.message_type_id: 3, CallError.message_type_id: 5}
@@ -158,8 +171,10 @@ _KINDS: Final[dict[int, str]] = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
 
 
 def new_unique_id() -> str:
-    """A fresh UniqueId: a UUID4 in its 36-character canonical form, the longest §4.1.4 allows."""
-    return str(uuid.uuid4())
+    """A fresh UniqueId: a UUID4 in its 36-character canonical form, the longest §4.1.4 allows (written from
+    16 random bytes directly: a third of ``str(uuid.uuid4())``'s time, on every CALL)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def serialize(frame: Frame) -> str:
@@ -184,7 +199,11 @@ def serialize(frame: Frame) -> str:
             ]
         case _:
             raise TypeError(f"not an OCPP-J frame: {frame!r}")
-    return json.dumps(elements, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(elements)
+
+
+#: ``json.dumps(..., separators=(",", ":"), ensure_ascii=False, allow_nan=False)``, built once
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def parse_frame(text: str) -> Frame | FramingFinding:
@@ -195,6 +214,9 @@ def parse_frame(text: str) -> Frame | FramingFinding:
         return _finding("invalid-json", f"invalid JSON: nested too deeply to read: {_quote_text(text)}")
     except ValueError as exc:  # json.JSONDecodeError and our NaN/Infinity refusal
         return _finding("invalid-json", f"invalid JSON ({_json_error(exc)}): {_quote_text(text)}")
+    if _has_lone_surrogate(text, value):
+        return _finding("invalid-json", "invalid JSON (an escape encodes a lone UTF-16 surrogate, which is no "
+                        f"Unicode character): {_quote_text(text)}", *_ids_of(value))
     return _frame_from_value(value)
 
 
@@ -204,20 +226,19 @@ def parse_frame_bytes(data: bytes) -> FramingFinding:
     If the bytes happen to hold a JSON array with a string UniqueId (a charger sending its frames as
     binary), that UniqueId is recovered so the receiver can still answer with a CALLERROR.
     """
-    unique_id: str | None = None
+    ids: tuple[str | None, int | None] = (None, None)
     try:
         value = _loads(data.decode("utf-8"))
     except (ValueError, RecursionError):
         pass
     else:
-        if isinstance(value, list) and len(value) >= 2 and isinstance(value[1], str):
-            unique_id = value[1]
+        ids = _ids_of(value)
     shown = data[:_QUOTE_LIMIT]
     more = "…" if len(data) > _QUOTE_LIMIT else ""
     return _finding(
         "binary-frame",
         f"binary WebSocket frame of {len(data)} bytes where OCPP-J requires text frames: {shown!r}{more}",
-        unique_id,
+        *ids,
     )
 
 
@@ -225,12 +246,50 @@ def parse_frame_bytes(data: bytes) -> FramingFinding:
 # private
 
 
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(text: str, value: Any) -> bool:
+    """Whether a ``\\uD8xx``-``\\uDFxx`` escape left a lone surrogate in ``value`` (a pair is one character).
+    Text read from a WebSocket is valid UTF-8, so escapes are the only way in; the walk runs only then."""
+    if "\\u" not in text or not _SURROGATE_ESCAPE.search(text):
+        return False
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _clean(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _ids_of(value: Any) -> tuple[str | None, int | None]:
+    """The UniqueId (a string that UTF-8 can carry) and integer MessageTypeId of a would-be frame, or None."""
+    if not isinstance(value, list) or not value:
+        return None, None
+    type_id = value[0] if isinstance(value[0], int) and not isinstance(value[0], bool) else None
+    unique_id = value[1] if len(value) >= 2 and isinstance(value[1], str) and _clean(value[1]) else None
+    return unique_id, type_id
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+#: built once: ``json.loads`` with a keyword builds a decoder per call (issue 12, harness overhead)
+_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _loads(text: str) -> Any:
-    return json.loads(text, parse_constant=_reject_constant)
+    if text.startswith("\ufeff"):      # json.loads's own refusal ("Unexpected UTF-8 BOM")
+        return json.loads(text, parse_constant=_reject_constant)
+    return _DECODER.decode(text)
 
 
 def _json_error(exc: ValueError) -> str:
@@ -281,9 +340,10 @@ def _describe(value: Any) -> str:
 _FORMATION: Final = frozenset({"invalid-json", "binary-frame", "payload-not-object"})
 
 
-def _finding(code: FindingCode, message: str, unique_id: str | None = None) -> FramingFinding:
+def _finding(code: FindingCode, message: str, unique_id: str | None = None,
+             message_type_id: int | None = None) -> FramingFinding:
     error_code = ErrorCode.FormationViolation if code in _FORMATION else ErrorCode.ProtocolError
-    return FramingFinding(code, message, unique_id, error_code)
+    return FramingFinding(code, message, unique_id, error_code, message_type_id)
 
 
 def _frame_from_value(value: Any) -> Frame | FramingFinding:
@@ -302,7 +362,8 @@ def _frame_from_value(value: Any) -> Frame | FramingFinding:
         )
     if type_id not in _LENGTHS:
         return _finding(
-            "unknown-message-type", f"unknown MessageTypeId {_quote(type_id)}: OCPP-J 1.6 knows 2, 3 and 4", unique_id
+            "unknown-message-type", f"unknown MessageTypeId {_quote(type_id)}: OCPP-J 1.6 knows 2, 3 and 4", unique_id,
+            type_id,
         )
     expected = _LENGTHS[type_id]
     if len(value) != expected:
@@ -310,33 +371,37 @@ def _frame_from_value(value: Any) -> Frame | FramingFinding:
             "wrong-length",
             f"a {_KINDS[type_id]} has {expected} elements, got {len(value)}: {_quote(value)}",
             unique_id,
+            type_id,
         )
     if unique_id is None:
         return _finding(
             "unique-id-not-string",
             f"UniqueId must be a string, got {_describe(value[1])}",
+            None,
+            type_id,
         )
     if len(unique_id) > MAX_UNIQUE_ID_LENGTH:
         return _finding(
             "unique-id-too-long",
             f"UniqueId is {len(unique_id)} characters, more than {MAX_UNIQUE_ID_LENGTH}: {_quote(unique_id)}",
             unique_id,
+            type_id,
         )
 
     if type_id == Call.message_type_id:
         _, _, action, payload = value
         if not isinstance(action, str):
             return _finding(
-                "action-not-string", f"Action must be a string, got {_describe(action)}", unique_id
+                "action-not-string", f"Action must be a string, got {_describe(action)}", unique_id, type_id
             )
         if not isinstance(payload, dict):
-            return _payload_not_object("CALL", payload, unique_id)
+            return _payload_not_object("CALL", payload, unique_id, type_id)
         return Call(unique_id, action, payload)
 
     if type_id == CallResult.message_type_id:
         _, _, payload = value
         if not isinstance(payload, dict):
-            return _payload_not_object("CALLRESULT", payload, unique_id)
+            return _payload_not_object("CALLRESULT", payload, unique_id, type_id)
         return CallResult(unique_id, payload)
 
     _, _, error_code, description, details = value
@@ -345,6 +410,7 @@ def _frame_from_value(value: Any) -> Frame | FramingFinding:
             "error-code-not-string",
             f"errorCode must be a string, got {_describe(error_code)}",
             unique_id,
+            type_id,
         )
     if not ErrorCode.is_valid(error_code):
         return _finding(
@@ -352,25 +418,29 @@ def _frame_from_value(value: Any) -> Frame | FramingFinding:
             f"errorCode {_quote(error_code)} is not one of the OCPP-J 1.6 codes: "
             + ", ".join(code.value for code in ErrorCode),
             unique_id,
+            type_id,
         )
     if not isinstance(description, str):
         return _finding(
             "error-description-not-string",
             f"errorDescription must be a string, got {_describe(description)}",
             unique_id,
+            type_id,
         )
     if not isinstance(details, dict):
         return _finding(
             "error-details-not-object",
             f"errorDetails must be a JSON object, got {_describe(details)}",
             unique_id,
+            type_id,
         )
     return CallError(unique_id, error_code, description, details)
 
 
-def _payload_not_object(kind: str, payload: Any, unique_id: str) -> FramingFinding:
+def _payload_not_object(kind: str, payload: Any, unique_id: str, type_id: int) -> FramingFinding:
     return _finding(
         "payload-not-object",
         f"the payload of a {kind} must be a JSON object, got {_describe(payload)}",
         unique_id,
+        type_id,
     )

@@ -17,6 +17,12 @@ Rules:
 - ``date-time`` without a UTC offset ("2026-11-24T12:00:00") is a violation unless the validator is built
   with ``tolerate_date_time_without_offset=True`` (many chargers send it; the run records the choice).
 - Validators are built on first use and cached per (schema, tolerance), i.e. per (action, direction).
+- A payload is first checked by a plain-Python predicate compiled from its schema once (:func:`_fast_check`):
+  it decides "no violation" in a few microseconds, where jsonschema's ``iter_errors`` takes tens. Only a
+  payload it does not pass is handed to jsonschema, which finds and words every violation; the predicate
+  implements exactly the keywords the 1.6 schemas use, with jsonschema's semantics (the draft's types,
+  ``$ref`` hiding its siblings, our formats and ``multipleOf``), and a schema with any other keyword is
+  always left to jsonschema. ``tests/harness/ocpp/test_validation_fast.py`` checks that the two agree.
 
 The OCPP-J 1.6 error code of each jsonschema keyword (OCPP-J 1.6 §4.2.3 definitions):
 
@@ -44,8 +50,9 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+import numbers
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib.resources.abc import Traversable
@@ -103,6 +110,8 @@ class PayloadValidator:
 
     def __init__(self, tolerate_date_time_without_offset: bool = False) -> None:
         self._tolerate = bool(tolerate_date_time_without_offset)
+        #: (action, direction) -> the compiled fast check of its schema, for the actions seen so far
+        self._fast: dict[tuple[str, Direction], Check] = {}
 
     @property
     def tolerate_date_time_without_offset(self) -> bool:
@@ -120,7 +129,18 @@ class PayloadValidator:
         return f"PayloadValidator(tolerate_date_time_without_offset={self._tolerate})"
 
     def _check(self, action: str, direction: Direction, payload: object) -> list[Violation]:
-        validator = _validator(_schema_name(action, direction), self._tolerate)
+        fast = self._fast.get((action, direction)) if type(action) is str else None
+        if fast is None:
+            fast = _fast_check(_schema_name(action, direction), self._tolerate)
+            if type(action) is str:
+                self._fast[(action, direction)] = fast
+        try:
+            if fast(payload):
+                return []
+        except Exception:       # a payload no JSON document holds (a set, a bytes key): jsonschema judges it
+            pass
+        name = _schema_name(action, direction)
+        validator = _validator(name, self._tolerate)
         found: list[tuple[tuple[Any, ...], Violation]] = []
         done_required: set[tuple[Any, ...]] = set()
         for error in validator.iter_errors(payload):
@@ -214,6 +234,171 @@ def _validator(name: str, tolerate_missing_offset: bool) -> Validator:
         raise ValueError(f"{name}.json: unsupported $schema {schema.get('$schema')!r}") from None
     cls.check_schema(schema)
     return cls(schema, format_checker=_format_checker(tolerate_missing_offset))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the fast path: "is it valid?" compiled to plain Python
+
+
+Check: TypeAlias = "Callable[[Any], bool]"
+
+#: keywords that constrain nothing
+_ANNOTATIONS: Final = frozenset({"$schema", "$id", "id", "title", "description", "definitions", "javaType"})
+
+
+class _Unsupported(Exception):
+    """A keyword the fast path does not implement: the schema is left to jsonschema."""
+
+
+def _always(_instance: Any) -> bool:
+    return True
+
+
+@functools.cache
+def _fast_check(name: str, tolerate_missing_offset: bool) -> Check:
+    """A predicate that is True exactly when jsonschema finds no error in the instance; for a schema using a
+    keyword it does not know, a predicate that is always False (jsonschema then decides)."""
+    schema = _load_schema(name)
+    draft = schema.get("$schema", "")
+    if draft not in _DRAFTS:
+        return lambda _instance: False
+    try:
+        return _compile(schema, schema, draft == "http://json-schema.org/draft-04/schema#", tolerate_missing_offset, {})
+    except _Unsupported:
+        return lambda _instance: False
+
+
+def _is_integer_draft4(instance: Any) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _is_integer_draft6(instance: Any) -> bool:
+    return (isinstance(instance, int) and not isinstance(instance, bool)) or (
+        isinstance(instance, float) and instance.is_integer())
+
+
+def _is_number(instance: Any) -> bool:
+    return isinstance(instance, numbers.Number) and not isinstance(instance, bool)
+
+
+_TYPES: Final[dict[str, Check]] = {
+    "object": lambda i: isinstance(i, dict),
+    "array": lambda i: isinstance(i, list),
+    "string": lambda i: isinstance(i, str),
+    "boolean": lambda i: isinstance(i, bool),
+    "null": lambda i: i is None,
+    "number": _is_number,
+}
+
+
+def _compile(schema: Any, root: dict[str, Any], draft4: bool, tolerate: bool, refs: dict[str, Check]) -> Check:
+    if schema is True or schema == {}:
+        return _always
+    if schema is False:
+        return lambda _instance: False
+    if not isinstance(schema, dict):
+        raise _Unsupported(repr(schema))
+    if "$ref" in schema:        # drafts 4 and 6: $ref hides its siblings
+        return _compile_ref(schema["$ref"], root, draft4, tolerate, refs)
+    unknown = set(schema) - _ANNOTATIONS - {"type", "properties", "required", "additionalProperties", "enum",
+                                             "maxLength", "format", "items", "additionalItems", "minItems",
+                                             "multipleOf"}
+    if unknown:
+        raise _Unsupported(", ".join(sorted(unknown)))
+
+    type_name = schema.get("type")
+    if type_name is None:
+        is_type: Check | None = None
+    elif type_name == "integer":
+        is_type = _is_integer_draft4 if draft4 else _is_integer_draft6
+    elif isinstance(type_name, str) and type_name in _TYPES:
+        is_type = _TYPES[type_name]
+    else:
+        raise _Unsupported(f"type {type_name!r}")
+
+    properties = {key: _compile(sub, root, draft4, tolerate, refs) for key, sub in schema.get("properties", {}).items()}
+    required = tuple(schema.get("required", ()))
+    additional = schema.get("additionalProperties", True)
+    extra: Check | None
+    if additional is True or additional == {}:
+        extra = None
+    elif additional is False:
+        extra = lambda _value: False  # noqa: E731
+    else:
+        extra = _compile(additional, root, draft4, tolerate, refs)
+    object_rules = bool(properties or required or extra is not None)
+
+    if "enum" in schema:
+        if not all(isinstance(value, str) for value in schema["enum"]):
+            raise _Unsupported("enum of other than strings")
+        enum: frozenset[str] | None = frozenset(schema["enum"])
+    else:
+        enum = None
+    max_length = schema.get("maxLength")
+    format_name = schema.get("format")
+    is_format: Check | None = (functools.partial(_is_date_time, tolerate_missing_offset=tolerate)
+                               if format_name == "date-time" else _is_uri if format_name == "uri" else None)
+    string_rules = max_length is not None or is_format is not None
+
+    items = schema.get("items")
+    if items is not None and not isinstance(items, dict) and not isinstance(items, bool):
+        raise _Unsupported("items as an array")     # then additionalItems would apply as well
+    each = None if items is None else _compile(items, root, draft4, tolerate, refs)
+    min_items = schema.get("minItems")
+    divisor = schema.get("multipleOf")
+
+    def check(instance: Any) -> bool:
+        if is_type is not None and not is_type(instance):
+            return False
+        if enum is not None and not (isinstance(instance, str) and instance in enum):
+            return False
+        if isinstance(instance, dict):
+            if object_rules:
+                for key in required:
+                    if key not in instance:
+                        return False
+                for key, value in instance.items():
+                    sub = properties.get(key)
+                    if sub is None:
+                        if extra is not None and not extra(value):
+                            return False
+                    elif not sub(value):
+                        return False
+        elif isinstance(instance, str):
+            if string_rules:
+                if max_length is not None and len(instance) > max_length:
+                    return False
+                if is_format is not None and not is_format(instance):
+                    return False
+        elif isinstance(instance, list):
+            if min_items is not None and len(instance) < min_items:
+                return False
+            if each is not None:
+                for item in instance:
+                    if not each(item):
+                        return False
+        elif divisor is not None and _is_number(instance):
+            try:
+                if Decimal(repr(instance)) % Decimal(repr(divisor)) != 0:
+                    return False
+            except (InvalidOperation, ValueError):
+                return False
+        return True
+
+    return check
+
+
+def _compile_ref(ref: str, root: dict[str, Any], draft4: bool, tolerate: bool, refs: dict[str, Check]) -> Check:
+    if not ref.startswith("#/definitions/") or "/" in ref[len("#/definitions/"):]:
+        raise _Unsupported(f"$ref {ref}")
+    if ref not in refs:
+        target = root.get("definitions", {}).get(ref[len("#/definitions/"):])
+        if target is None:
+            raise _Unsupported(f"unresolvable $ref {ref}")
+        slot: list[Check] = []
+        refs[ref] = lambda instance: slot[0](instance)      # a recursive definition finds itself
+        slot.append(_compile(target, root, draft4, tolerate, refs))
+    return refs[ref]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -258,13 +258,14 @@ def _cross_check(c: _Checker, d: dict[str, Any]) -> None:     # noqa: C901 - a f
         if lo in ors and hi in ors and ors[lo] > ors[hi]:
             c.err(("ors", lo), f"{lo} ({m.ORS_TITLES[lo]}) = {ors[lo]} is above {hi} ({m.ORS_TITLES[hi]}) = {ors[hi]}")
     # ORS-16: the Firmware Management cases hand the charger URLs of the harness's own file servers
-    from harness.files import SERVED_PROTOCOLS
+    from harness.files import SERVED_PROTOCOLS, unserved_reason
     if isinstance(profiles, tuple) and "FirmwareManagement" in profiles and isinstance(ors.get("ORS-16"), tuple):
         for i, protocol in enumerate(ors["ORS-16"]):
-            if isinstance(protocol, str) and protocol not in SERVED_PROTOCOLS:
+            why = unserved_reason(protocol) if isinstance(protocol, str) else None
+            if why is not None:
                 c.err(("ors", "ORS-16", i), f"ORS-16 ({m.ORS_TITLES['ORS-16']}) lists {protocol}, which the "
-                      f"harness cannot serve for the Firmware Management cases (it serves "
-                      f"{', '.join(SERVED_PROTOCOLS)}); list only those")
+                      f"harness cannot serve for the Firmware Management cases ({why}); list only "
+                      f"{', '.join(SERVED_PROTOCOLS)}")
 
     # test setup
     sp = setup.get("security_profile")

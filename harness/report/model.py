@@ -517,6 +517,9 @@ def _status(files: RunFiles) -> RunStatus:
         state = "interrupted"
         message = (f"The run did not end normally: this report covers the {finished} test case"
                    f"{'s' if finished != 1 else ''} that finished.")
+        interrupted = files.run.get("interrupted")
+        if isinstance(interrupted, dict) and interrupted.get("reason"):
+            message += f" It was {interrupted['reason']}."     # "interrupted by SIGINT at +1.2 s of TC_002_CS
     else:
         state, message = "complete", f"The run ended; {finished} test case{'s' if finished != 1 else ''} finished."
     return RunStatus(state, message, list(files.unfinished), list(files.session), list(files.warnings))

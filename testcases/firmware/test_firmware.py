@@ -1,7 +1,9 @@
 """6 Firmware Management: TC_044_1_CS, TC_044_2_CS, TC_044_3_CS, TC_045_1_CS, TC_045_2_CS.
 
-The charger fetches firmware from, and uploads diagnostics to, the run's own file servers (``files``, in a
-protocol of ORS-16), so every verdict rests on what the server saw as well as on the notifications:
+The charger fetches firmware from, and uploads diagnostics to, the run's own file servers (``files``, in the
+first protocol of ORS-16: FTP, FTPS, HTTP or HTTPS; the TLS ones with a certificate signed by the test PKI's
+root, which the charger must trust), so every verdict rests on what the server saw as well as on the
+notifications:
 the bytes of the image really left the server (with their SHA-256 in the trace), the diagnostics file really
 arrived (and is kept in the run directory), and a failed transfer was tried 1 + ``retries`` times, at least
 ``retryInterval`` seconds apart.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from harness.csms.matching import MessageSpec, not_equal, one_of
 from harness.csms.station import Received, Response, Station
@@ -72,6 +74,13 @@ def shown(transfers: list[Transfer]) -> str:
     return "; ".join(t.describe() for t in transfers) or "none"
 
 
+def refused(files: FileServers, since_ns: int) -> str:
+    """What the servers turned away before a transfer could begin (a TLS handshake the charger broke off
+    because it does not trust the root, a plain-text login on the FTPS port), for a reason; else empty."""
+    seen = files.refusals(since_ns)
+    return f"; the file servers refused: {'; '.join(seen)}" if seen else ""
+
+
 def server_path(location: str) -> str:
     """A location as a reason may show it: protocol and path, never the credentials."""
     scheme, _, rest = location.partition("://")
@@ -117,18 +126,23 @@ async def downloaded_then_installing(cs: Station, files: FileServers, location: 
     """The first half of TC_044_1 and TC_044_3: Downloading, Downloaded (the server sent the whole image, not
     before retrieveDate), Installing, each the next firmware status after the one before."""
     await cs.expect("FirmwareStatusNotification", status="Downloading", timeout=RETRIEVE_IN_S + long_wait)
-    await expect_next_status(cs, "Downloaded", "Downloading", long_wait)
+    await expect_next_status(cs, "Downloaded", "Downloading", long_wait,
+                             lambda: f" (attempts: {shown(files.attempts(location, since_ns=sent_ns))}"
+                                     f"{refused(files, sent_ns)})")
     await require_downloaded(cs, files, location, retrieve_at, sent_ns)
     await expect_next_status(cs, "Installing", "Downloaded", long_wait)
 
 
-async def expect_next_status(cs: Station, expected: str, previous: str, timeout: float) -> Received:
+async def expect_next_status(cs: Station, expected: str, previous: str, timeout: float,
+                             evidence: Callable[[], str] = lambda: "") -> Received:
     """The FirmwareStatusNotification after ``previous`` (repeats of it skipped: one Downloading per attempt)
-    must be ``expected``: a skipped or swapped status fails at once, not after the timeout."""
+    must be ``expected``: a skipped or swapped status fails at once, not after the timeout. ``evidence``: what
+    the file servers saw, for the reason."""
     received = await cs.expect("FirmwareStatusNotification", status=not_equal(previous), timeout=timeout)
     cs.require(received["status"] == expected,
                f"FirmwareStatusNotification {received['status']} followed {previous}, expected {expected} "
-               f"(the plan's order: Downloading, Downloaded, Installing, then the reboot and Installed)")
+               f"(the plan's order: Downloading, Downloaded, Installing, then the reboot and Installed)"
+               f"{evidence() if received['status'] != expected else ''}")
     return received
 
 
@@ -218,7 +232,7 @@ async def test_get_diagnostics(cs, setup, files):
     then Uploaded (not UploadFailed); a file of that name arrived at the location, not empty (kept in the run
     directory, files/upload/)."""
     location = files.upload_url()
-    long_wait = setup.timeouts.long_operation
+    long_wait, sent_ns = setup.timeouts.long_operation, time.monotonic_ns()
     response = await request(cs, "GetDiagnostics", location=location, retries=RETRIES,
                              retryInterval=RETRY_INTERVAL_S)
     file_name = response.payload.get("fileName")
@@ -228,7 +242,8 @@ async def test_get_diagnostics(cs, setup, files):
     final = await cs.expect("DiagnosticsStatusNotification", status=one_of("Uploaded", "UploadFailed"),
                             timeout=RETRIES * RETRY_INTERVAL_S + long_wait)
     cs.require(final["status"] == "Uploaded", f"DiagnosticsStatusNotification {final['status']}, expected "
-               f"Uploaded (uploads seen: {shown(files.attempts(location))})")
+               f"Uploaded (uploads seen: {shown(files.attempts(location, since_ns=sent_ns))}"
+               f"{refused(files, sent_ns)})")
     content = await files.wait_upload(file_name, cs.message_timeout)
     cs.require(content is not None,
                f"the charge point reported Uploaded, but no file {file_name} (the fileName of GetDiagnostics.conf) "

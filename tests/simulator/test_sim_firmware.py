@@ -1,5 +1,6 @@
 """Firmware Management of the reference charge point (TC_044_x, TC_045_x): UpdateFirmware, GetDiagnostics, over
-real HTTP and FTP servers on 127.0.0.1."""
+real HTTP and FTP servers on 127.0.0.1, and over HTTPS and explicit FTPS (the harness's file servers, with a
+certificate of a test PKI the charge point trusts through --ca-file)."""
 
 import datetime as dt
 import http.server
@@ -14,6 +15,7 @@ from tests.simulator.conftest import pics
 IMAGES = Path(__file__).resolve().parents[2] / "fixtures" / "firmware"
 #: the reference charge point fetches only in the protocols of its ORS-16
 FTP_AND_HTTP = pics(**{"ors/ORS-16": ["FTP", "HTTP"]})
+TLS_ONLY = pics(**{"ors/ORS-16": ["HTTPS", "FTPS"]})
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -174,3 +176,73 @@ async def test_firmware_not_implemented_fault(csms, make_sim, bench):
     await bench.booted(csms, sim)
     answer = await csms.call("UpdateFirmware", {"location": "ftp://127.0.0.1/x.bin", "retrieveDate": now()})
     assert answer.error_code == "NotImplemented"
+
+
+@pytest.fixture
+async def tls_files(tmp_path):
+    """The harness's HTTPS and FTPS servers, their certificate issued by a test PKI in tmp_path."""
+    from harness.csms.trace import Trace
+    from harness.files import FileServers
+
+    files = FileServers(Trace(), tmp_path / "files", ["HTTPS", "FTPS"], pki_dir=tmp_path / "pki")
+    files.start()
+    yield files
+    await files.stop()
+
+
+async def test_firmware_and_diagnostics_over_https_and_ftps_trusting_the_ca_file(csms, make_sim, bench, tls_files):
+    """The image really left the TLS servers (their SHA-256 is the image's), the version of its header is the
+    firmwareVersion after the reboot, and the diagnostics arrive over both protocols."""
+    files = tls_files
+    sim = make_sim(csms, TLS_ONLY, extra=["--ca-file", str(files.root_certificate)])
+    await bench.booted(csms, sim)
+    for protocol in ("HTTPS", "FTPS"):
+        location = files.firmware_url("valid", protocol)
+        await csms.call("UpdateFirmware", {"location": location, "retrieveDate": now()})
+        for status in ("Downloading", "Downloaded", "Installing"):
+            await csms.expect("FirmwareStatusNotification", status=status)
+        boot = await csms.expect("BootNotification")
+        assert boot.payload["firmwareVersion"] == "sim-2.0.0"
+        await csms.expect("FirmwareStatusNotification", status="Installed")
+        (download,) = await files.wait_attempts(location, 1, 5)
+        assert download.complete and download.protocol == protocol
+        assert download.sha256 == files.image_sha256("valid")
+    for protocol in ("HTTPS", "FTPS"):
+        answer = await csms.call("GetDiagnostics", {"location": files.upload_url(protocol)})
+        await csms.expect("DiagnosticsStatusNotification", status="Uploading")
+        await csms.expect("DiagnosticsStatusNotification", status="Uploaded")
+        content = await files.wait_upload(answer.payload["fileName"], 5)
+        assert content and bench.CP_ID.encode() in content
+    assert {t.protocol for t in files.uploads()} == {"HTTPS", "FTPS"}
+    assert "harness:" + files.password not in sim.log()          # the log shows locations without the password
+
+
+async def test_a_charger_without_the_root_refuses_the_tls_servers(csms, make_sim, bench, tls_files):
+    """No --ca-file: the system's roots do not include the test PKI's, so HTTPS and FTPS both fail (and the
+    server saw a handshake that did not complete, never a transfer)."""
+    files = tls_files
+    sim = make_sim(csms, TLS_ONLY)
+    await bench.booted(csms, sim)
+    for protocol in ("HTTPS", "FTPS"):
+        await csms.call("UpdateFirmware", {"location": files.firmware_url("valid", protocol), "retrieveDate": now(),
+                                           "retries": 0})
+        await csms.expect("FirmwareStatusNotification", status="Downloading")
+        await csms.expect("FirmwareStatusNotification", status="DownloadFailed")
+    assert "CERTIFICATE_VERIFY_FAILED" in sim.log()
+    failed = await files.wait(lambda: {r["protocol"] for r in files.trace.records if r.get("event") == "tls-failed"}
+                              == {"HTTPS", "FTPS"}, 5)
+    assert failed and not files.transfers
+
+
+async def test_trigger_wrong_message_fault_swaps_the_firmware_notifications(csms, make_sim, bench):
+    """firmware-trigger-wrong-message: Accepted, then the other notification of the two (TC_054 catches it)."""
+    sim = make_sim(csms, faults=["firmware-trigger-wrong-message"])
+    await bench.booted(csms, sim)
+    for requested, sent in (("FirmwareStatusNotification", "DiagnosticsStatusNotification"),
+                            ("DiagnosticsStatusNotification", "FirmwareStatusNotification")):
+        answer = await csms.call("TriggerMessage", {"requestedMessage": requested})
+        assert answer.payload == {"status": "Accepted"}
+        got = await csms.expect(sent, status="Idle")
+        assert got.action == sent
+    await csms.expect_none("FirmwareStatusNotification", within=0.5)
+    await csms.expect_none("DiagnosticsStatusNotification", within=0.5)
