@@ -47,11 +47,35 @@ def exit_code_of(results: list[dict]) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    """One charger's run; several ``--pics``: a run per charger at once (harness/fleet.py)."""
+    every_pics = [_load_pics_or_exit(path) for path in args.pics]    # a bad one stops everything before a start
+    if len(args.pics) > 1:
+        return _command_fleet(args, every_pics)
+    if args.dut_config and len(args.dut_config) > 1:
+        print("ocpp-harness: one charger takes one --dut-config", file=sys.stderr)
+        return EXIT_USAGE
+    args.pics, args.dut_config = args.pics[0], (args.dut_config or [None])[0]
+    return _command_one_run(args)
+
+
+def _command_fleet(args: argparse.Namespace, every_pics: list) -> int:  # type: ignore[type-arg]
+    from harness import fleet
+
+    refused = fleet.refusal(args)
+    if refused is None and any(file_server_env(args).get(name, "0") != "0" for name in FILE_PORT_FLAGS.values()):
+        refused = ("several --pics need free file-server ports (each charger's run has its own file servers): drop "
+                   "--ftp-port/--ftps-port/--http-port/--https-port")
+    if refused is not None:
+        print(f"ocpp-harness: {refused}", file=sys.stderr)
+        return EXIT_USAGE
+    return fleet.run_fleet(args, every_pics)
+
+
+def _command_one_run(args: argparse.Namespace) -> int:
     import pytest
 
     from harness.run_dir import RunDirectory, new_run_id
 
-    _load_pics_or_exit(args.pics)
     run_id = args.run_id or new_run_id()
     run_path = Path(args.report_dir) / run_id
     pytest_args = [
@@ -284,14 +308,20 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the conformance test cases against a charge point")
-    run.add_argument("--pics", required=True, help="PICS file of the charge point under test")
+    run.add_argument("--pics", required=True, action="append",
+                     help="PICS file of the charge point under test; repeat it to run several chargers at once, "
+                          "a run, a port and a report each (--dut sim or command)")
     run.add_argument("--dut", default="sim", choices=("sim", "command", "manual"),
                      help="sim: the reference charge point (default); command: your bench's commands; "
                           "manual: a person at the charger")
-    run.add_argument("--dut-config", help="bench commands (command) or prompt answers (manual), YAML")
+    run.add_argument("--dut-config", action="append",
+                     help="bench commands (command) or prompt answers (manual), YAML; with several --pics, once "
+                          "for all or once per charger, in the same order")
     run.add_argument("--csms-host", default="127.0.0.1",
                      help="address the mock Central System listens on (0.0.0.0 for a charger on the network)")
-    run.add_argument("--csms-port", type=int, default=0, help="its port (default: any free port)")
+    run.add_argument("--csms-port", type=int, default=0,
+                     help="its port (default: any free port); with several --pics, the first charger's, the next "
+                          "one's +1, …")
     run.add_argument("--pki-dir", default=".harness-pki",
                      help="security profiles 2 and 3: the test PKI (root to install on the charger, server "
                           "certificate, trusted charge point CAs); created where missing, reused where present; "

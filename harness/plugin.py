@@ -150,6 +150,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         run.merge_workers(natural_key)
         run.write_run_info({"interrupted": stopped.run_info(interrupt.cut_off(run.path))} if stopped
                            else {"ended_utc": utc_now_iso()})
+        _remember_durations(config, run.results())
+    elif session is not None and not hasattr(config, "workerinput"):
+        _remember_durations(config, session.run.results())
     if config.stash.get(OWN_GUARD, False):
         interrupt.uninstall()
 
@@ -216,6 +219,8 @@ class RunInterrupts:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _plan_order(items)
+    if hasattr(config, "workerinput"):
+        _balanced_order(config, items)
     for item in items:
         info = case_info(item)
         if info is not None:
@@ -232,6 +237,63 @@ def _plan_order(items: list[pytest.Item]) -> None:
     from harness.report.model import natural_key
 
     items.sort(key=lambda item: (0, natural_key(info.id)) if (info := case_info(item)) else (1, []))
+
+
+#: pytest's cache key of the cases' durations in the last runs of a PICS (seconds, by case id)
+DURATIONS = "ocpp_harness/durations/"
+
+
+def _durations_key(config: pytest.Config) -> str:
+    """Durations depend on the PICS (what applies, its timeouts): one cache entry per PICS file."""
+    return DURATIONS + Path(str(config.getoption("pics"))).stem
+
+
+def _balanced_order(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A parallel run's order, for pytest-xdist's ``worksteal`` scheduler, which first gives each worker an
+    equal, contiguous share of the list and later moves the tail of the longest queue to an idle worker. The
+    cases are dealt longest first, as the last runs of this PICS measured them (pytest's cache), in a snake
+    (1…N, N…1) into one share per worker, each share longest first: every worker starts with a like load, and
+    the short cases are the ones moved. Without that, plan order clusters the long offline cases (TC_036 …
+    TC_039) in one share (the seed PICS: 57 s against 48 s). A case never measured counts as the longest; no
+    cache keeps the plan's order. Every worker reads the same cache, so every worker collects the same order,
+    as xdist requires; results.jsonl and the report keep the plan's order."""
+    cache = getattr(config, "cache", None)
+    known = cache.get(_durations_key(config), {}) if cache is not None else {}
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if not isinstance(known, dict) or not known or workers < 2:
+        return
+    longest = max((v for v in known.values() if isinstance(v, (int, float))), default=0.0)
+
+    def expected(item: pytest.Item) -> float:
+        info = case_info(item)
+        value = known.get(info.id) if info is not None else 0.0
+        return float(value) if isinstance(value, (int, float)) else float(longest) + 1
+
+    items[:] = snake_shares(sorted(items, key=lambda item: -expected(item)), workers)   # stable sort
+
+
+def snake_shares(ranked: list[Any], workers: int) -> list[Any]:
+    """``ranked`` (longest first) dealt 1…N, N…1, 1…N … into ``workers`` shares, the shares one after the
+    other: equal counts (as worksteal splits), like sums, each share longest first."""
+    shares: list[list[Any]] = [[] for _ in range(workers)]
+    for rank, item in enumerate(ranked):
+        lap, seat = divmod(rank, workers)
+        shares[seat if lap % 2 == 0 else workers - 1 - seat].append(item)
+    return [item for share in shares for item in share]
+
+
+def _remember_durations(config: pytest.Config, results: list[dict[str, Any]]) -> None:
+    """The run's case durations join pytest's cache for :func:`_balanced_order` (not-applicable cases take
+    no time and are kept at 0)."""
+    cache = getattr(config, "cache", None)
+    if cache is None or not results:
+        return
+    known = cache.get(_durations_key(config), {})
+    known = dict(known) if isinstance(known, dict) else {}
+    for result in results:
+        if isinstance(result.get("duration_s"), (int, float)) and isinstance(result.get("id"), str):
+            known[result["id"]] = round(float(result["duration_s"]), 2)
+    cache.set(_durations_key(config), known)
 
 
 def _select_scope(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -159,6 +159,7 @@ class HarnessSession:
         await self.central.start(self._listener())
         self.trace.add("connection", event="listening",
                        detail={"url": self.central.url, "security_profile": setup.security_profile})
+        self.run.write_run_info({"csms_url": self.central.url})     # where this run's charger connects
         self.files = files_for_run(self.pics, self.trace, self.run.path, self.options.pki_dir)   # issue 9
         self.adapter = await self._start_adapter()
         self.dut = self._device_control(plugin_manager(self.adapter))

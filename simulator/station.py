@@ -4,7 +4,8 @@
   the transactions a power loss cut (AQ-7.2), then connects to ``URL/<chargePointId>``.
 * Connection: subprotocol ocpp1.6, Basic auth (security profile 1 and 2), WebSocketPingInterval as the
   ping interval. A refused or dropped connection is retried with exponential backoff (1 s doubling to
-  10 s); the network coming back, a new AuthorizationKey or a reboot reconnect at once.
+  2 s: short, because the offline cases wait for the reconnect after the outage; OCPP 1.6 sets no backoff, and a
+  real charger's longer one fits in its PICS long_operation); the network coming back, a new AuthorizationKey or a reboot reconnect at once.
 * Boot: BootNotification until Accepted, waiting the interval of every Pending/Rejected answer; while not
   Accepted nothing but BootNotification leaves the charger (the Central System may still configure it).
   After Accepted: HeartbeatInterval := interval, StatusNotification for connector 0 and every connector,
@@ -44,7 +45,7 @@ from .sessions import ActionError
 LOG = logging.getLogger("simulator.station")
 
 RECONNECT_FIRST_S = 1.0
-RECONNECT_MAX_S = 10.0
+RECONNECT_MAX_S = 2.0
 BOOT_RETRY_DEFAULT_S = 30.0
 #: the state file's mark of a power cut announced over the control channel: the next start is a boot
 POWER_CUT = "power_cut"

@@ -1,4 +1,8 @@
-"""Wall time of whole conformance runs against the reference charge point (``make bench``)."""
+"""Wall time of whole conformance runs against the reference charge point (``make bench``).
+
+The target of issue 12: every case of each shipped PICS (Firmware Management and Smart Charging included) in at
+most 60 s on the 2-core machine with ``-n auto``. A serial run of the seed PICS takes about four minutes; the
+first nine Core cases stay measured serially, the figure a single charger on a bench gives."""
 
 from __future__ import annotations
 
@@ -12,14 +16,14 @@ FIRST_NINE = ("TC_001_CS or TC_002_CS or TC_003_CS or TC_004_1_CS or TC_010_CS o
               "or TC_019_CS or TC_021_CS")
 
 
-@pytest.mark.parametrize(("name", "pics", "selection", "target_s"), [
-    ("first nine Core cases", SEED_PICS, FIRST_NINE, 30),
-    ("Core, seed PICS", SEED_PICS, "core", 180),
-    ("Core, detachable-cable PICS", DETACHABLE_PICS, "core", 180),
+@pytest.mark.parametrize(("name", "pics", "options", "target_s"), [
+    ("first nine Core cases, serial", SEED_PICS, ("-k", FIRST_NINE), 30),
+    ("every case, seed PICS, -n auto", SEED_PICS, ("-n", "auto"), 60),
+    ("every case, detachable-cable PICS, -n auto", DETACHABLE_PICS, ("-n", "auto"), 60),
 ])
-def test_bench_run_wall_time(tmp_path, name, pics, selection, target_s):
+def test_bench_run_wall_time(tmp_path, name, pics, options, target_s):
     began = time.perf_counter()
-    outcome = harness_runner(tmp_path)(pics, "-k", selection)
+    outcome = harness_runner(tmp_path)(pics, *options)
     elapsed = time.perf_counter() - began
     ran = [r for r in outcome.results.values() if r["verdict"] != "not_applicable"]
     slowest = sorted(ran, key=lambda r: -r["duration_s"])[:3]

@@ -11,6 +11,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 
 from tests.e2e.runner import DETACHABLE_PICS, ROOT, SEED_PICS, fast_pics, harness_runner
 
@@ -61,10 +62,11 @@ def base_id(case: str) -> str:
     return case.split("[", 1)[0]
 
 
-def test_every_fault_is_caught(tmp_path, subtests):
+def prove(rows: list[tuple[str, tuple[str, ...], str]], tmp_path: Path, subtests) -> None:  # type: ignore[no-untyped-def]
+    """Run every row (``WORKERS`` at a time) and check that each case it names failed, naming the step."""
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        outcomes = list(pool.map(lambda item: _run_row(tmp_path, item[0], *item[1]), enumerate(ROWS)))
-    for (fault, cases, pics), outcome in zip(ROWS, outcomes):
+        outcomes = list(pool.map(lambda item: _run_row(tmp_path, item[0], *item[1]), enumerate(rows)))
+    for (fault, cases, pics), outcome in zip(rows, outcomes):
         with subtests.test(msg=f"{fault} [{pics}] {' '.join(cases)}"):
             for case in cases:
                 assert case in outcome.results, f"{case} did not run: {outcome.output[-1500:]}"
@@ -73,6 +75,19 @@ def test_every_fault_is_caught(tmp_path, subtests):
                 assert outcome.reason(case).startswith("step ") or "illegal" in outcome.reason(case), (
                     f"{case}: the reason should name the step: {outcome.reason(case)}")
             assert outcome.exit_code == 1
+
+
+def core_rows(core: bool) -> list[tuple[str, tuple[str, ...], str]]:
+    """The rows whose cases are all Core cases (``core``), or the others. Two halves in two files, so that
+    ``make test``'s workers (``--dist loadfile``) prove them side by side."""
+    ids = _case_ids(ROOT / "testcases" / "core")
+    return [row for row in ROWS if all(base_id(case) in ids for case in row[1]) == core]
+
+
+#: Each half runs some fifty short runs of the harness, four at a time: longer than the usual case timeout.
+@pytest.mark.timeout(600)
+def test_every_core_fault_is_caught(tmp_path, subtests):
+    prove(core_rows(True), tmp_path, subtests)
 
 
 def _case_ids(folder: Path) -> set[str]:
