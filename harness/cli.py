@@ -253,13 +253,13 @@ def command_pics(args: argparse.Namespace) -> int:
 
 def command_pki(args: argparse.Namespace) -> int:
     """Prepare the PKI directory before the first run, so a real charger can be given its root first."""
+    from harness.files import serves_files
     from harness.pki import TestPki
     from harness.verdicts import HarnessError
 
     pics = _load_pics_or_exit(args.pics)
     setup = pics.test_setup
-    tls_files = [p for p in pics.ors("ORS-16", []) if p in ("HTTPS", "FTPS")] \
-        if pics.supports_profile("FirmwareManagement") else []
+    tls_files = [p for p in pics.ors("ORS-16", []) if p in ("HTTPS", "FTPS")] if serves_files(pics) else []
     if setup.security_profile < 2 and not tls_files:
         print(f"ocpp-harness: {args.pics} selects security profile {setup.security_profile} (ws://): no "
               "certificates are needed (nor for file transfer: ORS-16 lists no HTTPS or FTPS)", file=sys.stderr)

@@ -597,10 +597,22 @@ class FileServers:
         return "/" + Path(fs_path).resolve().relative_to(self.root.resolve()).as_posix()
 
 
+def claims_security_whitepaper(pics: Any) -> bool:
+    """The charger claims the OCPP 1.6 Security Whitepaper: the Advanced Security certification profile, or a
+    run at security profile 2 or 3 (which only a charger of the whitepaper has)."""
+    return bool(pics.certification_profiles.get("Advanced Security")) or pics.test_setup.security_profile >= 2
+
+
+def serves_files(pics: Any) -> bool:
+    """The run needs file servers: its PICS claims Firmware Management (UpdateFirmware, GetDiagnostics) or the
+    security whitepaper (GetLog)."""
+    return pics.supports_profile("FirmwareManagement") or claims_security_whitepaper(pics)
+
+
 def files_for_run(pics: Any, trace: Trace, run_path: Path, pki_dir: Path = Path(".harness-pki")) -> FileServers | None:
-    """The file servers of a run whose PICS claims Firmware Management, started; else None. HTTPS and FTPS
+    """The file servers of a run that needs them (:func:`serves_files`), started; else None. HTTPS and FTPS
     present a certificate issued by the root of the PKI in ``pki_dir`` (``--pki-dir``)."""
-    if not pics.supports_profile("FirmwareManagement"):
+    if not serves_files(pics):
         return None
     from harness.pki import server_key_type
 

@@ -578,9 +578,26 @@ def pics(harness_session: HarnessSession) -> Any:
 
 
 @pytest.fixture
+def basic_auth(octt_case: CaseInfo, harness_session: HarnessSession) -> Generator[Any, None, None]:
+    """The listener's HTTP Basic auth for the charger under test (a :class:`harness.csms.basic_auth.BasicAuth`):
+    the AuthorizationKey it accepts (a case that changes the charger's key expects the new one) and the
+    connection attempts it saw; the PICS's password is expected again after the case."""
+    from harness.csms.basic_auth import BasicAuth
+
+    session = harness_session
+    setup = session.pics.test_setup
+    credentials = BasicAuth(session.central, setup.charge_point_id, session.trace, setup.basic_auth_password)
+    try:
+        yield credentials
+    finally:
+        credentials.restore()
+
+
+@pytest.fixture
 def files(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
     """The run's file servers (a :class:`harness.files.FileServers`): the URLs a case hands the charger
     (``firmware_url``, ``missing_url``, ``upload_url``, ``refusing_upload_url``) and what arrived there."""
     if harness_session.files is None:
-        raise HarnessError("no file servers in this run: the PICS does not claim the FirmwareManagement profile")
+        raise HarnessError("no file servers in this run: the PICS claims neither the FirmwareManagement profile "
+                           "nor the security whitepaper")
     return harness_session.files

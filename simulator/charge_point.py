@@ -119,11 +119,20 @@ class SimChargePoint(ChargePoint):
         if self._station.boot_pending and self._device.faults.active("pending-rejects-change-configuration"):
             return call_result.ChangeConfiguration(status="Rejected")
         config = self._device.config
+        if config.canonical(key) == "SecurityProfile" and self._downgrade_accepted(value):
+            return call_result.ChangeConfiguration(status="Accepted")
         before = config.get("AuthorizationKey")
         status = config.change(key, value)
         if config.canonical(key) == "AuthorizationKey" and config.get("AuthorizationKey") != before:
             self.defer(self._station.reconnect)
         return call_result.ChangeConfiguration(status=status)
+
+    def _downgrade_accepted(self, value) -> bool:
+        """Fault ``security-profile-downgrade-accepted``: a lower SecurityProfile is answered Accepted (and the
+        charger stays where it is); the whitepaper forbids the downgrade, so it must be Rejected."""
+        config = self._device.config
+        return (self._device.faults.active("security-profile-downgrade-accepted")
+                and str(value).strip().isdigit() and int(value) < config.get_int("SecurityProfile"))
 
     @on(Action.change_availability)
     def on_change_availability(self, connector_id, type, **_):
@@ -145,6 +154,13 @@ class SimChargePoint(ChargePoint):
         if vendor_id.lower() not in (settings.vendor.lower(), settings.vendor_name.lower()):
             return call_result.DataTransfer(status="UnknownVendorId")
         return call_result.DataTransfer(status="UnknownMessageId")
+
+    # -- Security Whitepaper: logs ------------------------------------------------------------------------
+    @on(Action.get_log)
+    def on_get_log(self, log_type, request_id, log, retries=None, retry_interval=None, **_):
+        status, filename, then = self._device.logs.get_log(log_type, request_id, log, retries, retry_interval)
+        self.defer(then)
+        return call_result.GetLog(status=status, filename=filename)
 
     @on(Action.remote_start_transaction)
     def on_remote_start_transaction(self, id_tag, connector_id=None, charging_profile=None, **_):

@@ -12,6 +12,7 @@ from .config import Configuration
 from .firmware import FirmwareManagement, diagnostics_text
 from .connectors import Connectors
 from .link import Link
+from .logs import Logs, SecurityLog
 from .metering import Meter
 from .reservations import Reservations
 from .sessions import Sessions
@@ -45,9 +46,16 @@ class Device:
         self.sessions.crash = crash or (lambda: None)      # a fault's way out (reboots-at-connection-timeout)
         self.firmware = FirmwareManagement(settings, store, self.link, faults, self.tasks, self.transactions,
                                            reboot or (lambda: None), lambda: diagnostics_text(self))
+        self.logs = Logs(settings, self.link, faults, self.tasks, self.firmware, SecurityLog(store),
+                         lambda: diagnostics_text(self))
+        for key in ("AuthorizationKey", "SecurityProfile"):     # whitepaper: a security event each
+            self.config.on_change(key, lambda _v, key=key: self.logs.security.record(
+                "ReconfigurationOfSecurityParameters", f"{key} changed"))
 
     def power_up(self) -> None:
-        """Transactions left in the state file were cut by a power loss: stop them now (AQ-7.2)."""
+        """Transactions left in the state file were cut by a power loss: stop them now (AQ-7.2). The start is
+        a security event (StartupOfTheDevice)."""
+        self.logs.security.record("StartupOfTheDevice")
         for tx in list(self.transactions.active.values()):
             self.connectors.get(tx.connector_id).restore(S.charging)
         self.sessions.recover(self.power_loss_reason())

@@ -179,6 +179,15 @@ FAULTS: dict[str, Fault] = {
                                       "TC_044_1 TC_044_2 TC_044_3 TC_045_1 TC_045_2"),
     "firmware-trigger-wrong-message": Fault("answers TriggerMessage(FirmwareStatusNotification) Accepted but sends "
                                             "a DiagnosticsStatusNotification, and the other way round", "TC_054"),
+    # --- security whitepaper: Basic auth, security profile, GetLog (TC_073, TC_079, TC_084, TC_085) ---
+    "get-log-not-uploaded": Fault("answers GetLog Accepted and reports LogStatusNotification Uploaded without "
+                                  "uploading anything", "TC_079"),
+    "log-status-wrong-request-id": Fault("reports LogStatusNotification with a requestId other than the GetLog's",
+                                         "TC_079"),
+    "security-profile-downgrade-accepted": Fault("answers ChangeConfiguration(SecurityProfile lower than the "
+                                                 "current one) Accepted instead of Rejected", "TC_084"),
+    "basic-auth-wrong-user": Fault("reconnects after a lost connection with its serial number as the Basic auth "
+                                   "username instead of the chargePointId", "TC_085"),
     # --- more non-happy paths ---
     "starts-on-invalid-id": Fault("starts a transaction although Authorize answered Invalid/Blocked/Expired",
         "TC_023_4 TC_023_5"),

@@ -175,6 +175,9 @@ class FirmwareManagement:
             raise ValueError(f"{scheme or 'no'} protocol: SupportedFileTransferProtocols is "
                              f"{','.join(sorted(self.protocols))}")
 
+    #: GetLog uploads under the same rule (simulator.logs)
+    check_protocol = _check_protocol
+
     # -- notifications -------------------------------------------------------------------------------------
     async def _report_firmware(self, status: str) -> None:
         """A final status is reported once; a TriggerMessage after it reads Idle (§7.25)."""

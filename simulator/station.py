@@ -94,6 +94,7 @@ class Station:
         self._hb_changed = asyncio.Event()
         self._boot_now = asyncio.Event()
         self._station_tasks: set[asyncio.Task] = set()
+        self._sessions_since_power_up = 0
 
     # -- main ----------------------------------------------------------------------------------------------
     async def run(self) -> None:
@@ -128,6 +129,7 @@ class Station:
     async def _powered_run(self, already_booted: bool = False) -> None:
         device = self.device
         self._reboot = False
+        self._sessions_since_power_up = 0
         self._boot_accepted = already_booted
         self.boot_status = "Accepted" if already_booted else None
         device.config.on_change("HeartbeatInterval", lambda _v: self._hb_changed.set())
@@ -179,7 +181,7 @@ class Station:
             if self.faults.active("authorization-key-not-applied"):
                 password = self.settings.password
             if password:
-                token = base64.b64encode(f"{self.settings.charge_point_id}:".encode() + password_bytes(password))
+                token = base64.b64encode(f"{self._basic_user()}:".encode() + password_bytes(password))
                 headers["Authorization"] = "Basic " + token.decode()
         ping = device.config.get_int("WebSocketPingInterval", 0)
         kwargs = {}
@@ -193,7 +195,17 @@ class Station:
                              ping_interval=ping or None, open_timeout=10, proxy=None, compression=None,
                              **kwargs)
 
+    def _basic_user(self) -> str:
+        """The Basic auth username: the chargePointId (Security Whitepaper, security profiles 1 and 2). Fault
+        ``basic-auth-wrong-user``: a reconnect (not the first connection after power-up) sends the serial number
+        instead."""
+        s = self.settings
+        if self.faults.active("basic-auth-wrong-user") and self._sessions_since_power_up:
+            return s.serial_number or f"{s.charge_point_id}-SN"
+        return s.charge_point_id
+
     async def _session(self, device, ws) -> None:
+        self._sessions_since_power_up += 1
         cp = SimChargePoint(device, self, ws, self.reply_delay_s)
         self._ws = ws
         device.link.attach(cp)

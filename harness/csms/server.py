@@ -125,7 +125,8 @@ def _refusal(status: HTTPStatus, text: str, extra: dict[str, str] | None = None)
 class CentralSystem:
     """The WebSocket server and its stations, one per chargePointId of the run."""
 
-    def __init__(self, trace: Trace, stations: dict[str, Station], passwords: dict[str, str | None]) -> None:
+    def __init__(self, trace: Trace, stations: dict[str, Station],
+                 passwords: dict[str, str | tuple[str, ...] | None]) -> None:
         self.trace = trace
         self.stations = stations
         self.passwords = passwords
@@ -173,6 +174,9 @@ class CentralSystem:
 
     def _refuse(self, status: HTTPStatus, reason: str, path: str, extra: dict[str, str] | None = None) -> Response:
         self.trace.add("connection", event="refused", detail={"path": path, "status": status.value, "reason": reason})
+        station = self.stations.get(charge_point_id_of(path))
+        if station is not None:
+            station.wake()          # a case waiting for a (re)connection sees the refusal at once
         return _refusal(status, reason, extra)
 
     def _admit(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -206,7 +210,8 @@ class CentralSystem:
         user, password = credentials
         if user != charge_point_id:
             return f"Basic auth username {user} is not the chargePointId {charge_point_id}"
-        expected = accepted_passwords(self.passwords.get(charge_point_id) or "")
+        keys = self.passwords.get(charge_point_id) or ""      # a case may accept several for a while
+        expected = [form for key in ((keys,) if isinstance(keys, str) else keys) for form in accepted_passwords(key)]
         if not any(hmac.compare_digest(password, form) for form in expected):
             return "Basic auth password does not match the configured AuthorizationKey"
         return None
@@ -241,6 +246,9 @@ class CentralSystem:
                 detail["client_certificate_cn"] = subject_common_name(peer)
         if self.listener.requires_basic_auth:
             detail["authorization"] = "Basic ***"
+            credentials = basic_credentials(connection.request.headers.get("Authorization"))
+            if credentials is not None:
+                detail["basic_auth_user"] = credentials[0]     # the chargePointId, never the password
         self.trace.add("connection", event="open", detail=detail)
         try:
             await self.stations[charge_point_id].serve(connection)

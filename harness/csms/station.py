@@ -397,6 +397,12 @@ class Station:
         except TimeoutError:
             pass
 
+    def wake(self) -> None:
+        """Something a wait may be watching changed outside this station (the listener refused an attempt)."""
+        task = asyncio.get_running_loop().create_task(self._notify())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()

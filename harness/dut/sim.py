@@ -108,6 +108,7 @@ class SimulatorAdapter:
         if self._process is not None:
             interrupt.untrack(self._process.pid)
         self._process = None
+        forget_secrets(self.config.state_file)
 
     async def request(self, action: str, **args: Any) -> dict[str, Any]:
         async with self._lock:
@@ -162,3 +163,24 @@ class SimulatorAdapter:
     @hookimpl
     def dut_prompt(self, question: str, prompt_id: str):  # type: ignore[no-untyped-def]
         return None  # a simulator has no eyes: observations are made on the wire
+
+
+#: Configuration keys whose values are secrets (docs/contracts.md: never in a run directory).
+SECRET_KEYS = ("AuthorizationKey",)
+
+
+def forget_secrets(state_file: Path) -> None:
+    """The reference charge point keeps a changed AuthorizationKey in its state file, as a charger keeps it in
+    its storage (TC_073 changes it). The file stays in the run directory as evidence, so once the charge point
+    has stopped the key is dropped from it: a later start takes the PICS password, which is what the harness
+    expects of a session anyway."""
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    config = state.get("config") if isinstance(state, dict) else None
+    if isinstance(config, dict) and any(key in config for key in SECRET_KEYS):
+        for key in SECRET_KEYS:
+            config.pop(key, None)
+        state_file.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+

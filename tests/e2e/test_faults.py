@@ -12,11 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.e2e.runner import DETACHABLE_PICS, ROOT, SEED_PICS, fast_pics, harness_runner
 
 FAULTS_DOC = ROOT / "docs" / "faults.md"
-ROW = re.compile(r"^\|\s*`(?P<fault>[a-z0-9-]+)`\s*\|(?P<what>[^|]*)\|(?P<cases>[^|]*)\|\s*(?P<pics>seed|detachable)\s*\|")
+#: the PICS column: ``seed`` or ``detachable``, optionally run at another security profile (``seed at SP2``)
+ROW = re.compile(r"^\|\s*`(?P<fault>[a-z0-9-]+)`\s*\|(?P<what>[^|]*)\|(?P<cases>[^|]*)\|"
+                 r"\s*(?P<pics>(?:seed|detachable)(?: at SP[23])?)\s*\|")
 PICS = {"seed": SEED_PICS, "detachable": DETACHABLE_PICS}
 #: an OCTT case (TC_066_CS), a block beyond the plan (SC_PROP_1), either in one charging rate unit ([A], [W])
 CASE_ID = r"(?:TC_\d{3}(?:_\d)?_CS|SC_PROP_\d+)(?:\[[AW]\])?"
@@ -54,7 +57,14 @@ def _run_row(tmp_path: Path, index: int, fault: str, cases: tuple[str, ...], pic
     workdir = tmp_path / f"row{index}"
     workdir.mkdir()
     selected = dict.fromkeys(base_id(case) for case in cases)     # -k takes no brackets: both rate units run
-    return harness_runner(workdir)(fast_pics(PICS[pics], workdir), "--sim-fault", fault, "-k", " or ".join(selected))
+    source, _, profile = pics.partition(" at SP")
+    path, extra = fast_pics(PICS[source], workdir), []
+    if profile:                     # over TLS: the run's own PKI, in the row's directory
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["test_setup"]["security_profile"] = int(profile)
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        extra = ["--pki-dir", str(workdir / "pki")]
+    return harness_runner(workdir)(path, "--sim-fault", fault, *extra, "-k", " or ".join(selected))
 
 
 def base_id(case: str) -> str:

@@ -62,3 +62,16 @@ def test_a_charger_without_the_root_is_told_why_it_never_booted(tmp_path: Path) 
     assert "waited 5.0 s for the charge point to connect" in reason
     assert "TLS handshake(s) began and none completed: it does not trust" in reason
     assert "central-system-root-ca.pem" in reason
+
+
+@pytest.mark.parametrize(("source", "profile"), [(SEED_PICS, 2), (DETACHABLE_PICS, 3)], ids=["sp2", "sp3"])
+def test_security_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path) -> None:
+    """The security block where a lab runs it, over TLS: TC_084 (a downgrade is Rejected) only applies there,
+    and GetLog uploads over the run's file servers with the run's own PKI."""
+    run = harness_runner(tmp_path)
+    outcome = run(_at_profile(source, tmp_path, profile), "--pki-dir", str(tmp_path / "pki"),
+                  "-k", "TC_073_CS or TC_079_CS or TC_084_CS or TC_085_CS")
+    assert outcome.exit_code == 0, outcome.output
+    verdicts = {case: r["verdict"] for case, r in outcome.results.items()}
+    assert set(verdicts.values()) <= {"passed", "not_applicable"}, verdicts
+    assert verdicts["TC_084_CS"] == verdicts["TC_079_CS"] == "passed", verdicts

@@ -1,0 +1,227 @@
+"""10 Security (OCPP 1.6 Security Whitepaper edition 3): TC_073_CS, TC_079_CS, TC_084_CS, TC_085_CS.
+
+The connection's own security, judged on the wire: the HTTP Basic credentials the charger presents when it
+opens the WebSocket (security profiles 1 and 2: ``Authorization: Basic base64(chargePointId:AuthorizationKey)``), which the listener checks before it admits the charger (harness/csms/server.py) and which
+the case reads from what the listener saw (``basic_auth``: admitted, or refused and why; never the password);
+the SecurityProfile that must not be lowered (the plan: "it is not possible to downgrade to a lower Security
+Profile"); and GetLog,
+whose file must really arrive at the run's file servers (``files``, in the first protocol of ORS-16), like
+GetDiagnostics's.
+
+No password is ever written to a trace, report or reason: every AuthorizationKey a case sets is a secret of the
+trace's redactor (``basic_auth.expect``), and the ChangeConfiguration frames that carry one are blanked anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from harness.csms.basic_auth import Attempt, BasicAuth
+from harness.csms.matching import one_of
+from harness.csms.station import Station
+from harness.files import FileServers, claims_security_whitepaper, offered_protocols
+from harness.testcase import testcase
+from harness.verdicts import Failed
+from testcases.firmware.test_firmware import RETRIES, RETRY_INTERVAL_S, refused, server_path, shown
+
+#: the plan's new AuthorizationKey: hex of "OCA_OCTT_admin_test" (19 bytes), so the charger presents the bytes
+NEW_AUTHORIZATION_KEY = "4F43415F4F4354545F61646D696E5F74657374"
+#: used instead when the PICS's own password happens to be the plan's value
+OTHER_AUTHORIZATION_KEY = "harness-tc073-key-02"
+
+
+# ------------------------------------------------------------------------ applicability
+
+
+def basic_auth_profile(pics: Any) -> str | None:
+    """HTTP Basic authentication is used at security profiles 1 and 2 only."""
+    profile = pics.test_setup.security_profile
+    if profile in (1, 2):
+        return None
+    return (f"security_profile = {profile} in test_setup: the case is about HTTP Basic authentication, which only "
+            f"security profiles 1 and 2 use")
+
+
+def tls_profile(pics: Any) -> str | None:
+    """A downgrade is tried from security profile 2 or 3 (the plan: connected with SP2 or SP3)."""
+    profile = pics.test_setup.security_profile
+    if profile in (2, 3):
+        return None
+    return (f"security_profile = {profile} in test_setup: the case lowers the security profile of a charger "
+            f"connected at security profile 2 or 3 (run it with security_profile: 2 or 3)")
+
+
+def security_log(pics: Any) -> str | None:
+    """GetLog is a message of the security whitepaper; the log goes to a file server in a protocol of ORS-16."""
+    if not claims_security_whitepaper(pics):
+        return (f"Advanced Security = No in certification_profiles and security_profile = "
+                f"{pics.test_setup.security_profile} in test_setup: the charger does not claim the Security "
+                f"Whitepaper, of which GetLog is a part")
+    if not offered_protocols(list(pics.ors("ORS-16", []))):
+        return "ORS-16 (Supported file transfer protocols) lists no protocol"
+    return None
+
+
+# ------------------------------------------------------------------------ what the listener saw
+
+
+async def next_attempt(cs: Station, basic_auth: BasicAuth, since_ns: int, timeout: float, what: str) -> Attempt:
+    """The charger's first connection attempt since ``since_ns`` (admitted or refused), waited for at most
+    ``timeout`` s; none fails the step, which says ``what`` was expected."""
+    try:
+        await cs.wait_for(lambda: bool(basic_auth.attempts(since_ns)), what, timeout)
+    except Failed as failure:
+        if str(failure).startswith(cs.steps.current):      # a decisive finding of the evidence rules
+            raise
+        cs.require(False, f"no connection attempt within {timeout:.1f} s: expected {what}")
+    return basic_auth.attempts(since_ns)[0]
+
+
+async def reconnected_with(cs: Station, basic_auth: BasicAuth, since_ns: int, timeout: float, key_is: str) -> None:
+    """The charger dropped its connection and opened a new one that the listener admitted, expecting only the
+    AuthorizationKey described by ``key_is``; a refused attempt fails at once, with the listener's reason."""
+    attempt = await next_attempt(cs, basic_auth, since_ns, timeout,
+                                 f"the charge point to reconnect with {key_is} as its Basic auth password")
+    cs.require(attempt.admitted,
+               f"the charge point's reconnect was {attempt.describe()}; it must present {key_is} as the "
+               f"password of its Authorization: Basic header (Security Whitepaper: HTTP Basic authentication at Security Profiles 1 and 2)")
+    with contextlib.suppress(Failed):
+        await cs.wait_connected(cs.message_timeout)
+    cs.require(cs.connected, "the reconnect was admitted, but the connection closed again at once")
+
+
+# ------------------------------------------------------------------------ the cases
+
+
+@testcase("TC_073_CS", "Update Charge Point Password for HTTP Basic Authentication", block="security",
+          applies=basic_auth_profile, features=("C-11",))
+async def test_update_charge_point_password(cs, setup, basic_auth):
+    """ChangeConfiguration(AuthorizationKey = the plan's new key, 38 hex digits) → Accepted; the charger drops the
+    connection and reconnects with the new key as its Basic password (the listener admits only the new key
+    from the moment the request leaves); ChangeConfiguration(AuthorizationKey = the PICS's password) →
+    Accepted; the charger reconnects with it. A case that fails after the new key was accepted puts the PICS's
+    password back on the charger, so the next case can connect."""
+    original = setup.basic_auth_password
+    new_key = NEW_AUTHORIZATION_KEY if original != NEW_AUTHORIZATION_KEY else OTHER_AUTHORIZATION_KEY
+    long_wait = setup.timeouts.long_operation
+    restored = False
+    basic_auth.expect(new_key)
+    since = basic_auth.mark()
+    response = await cs.call("ChangeConfiguration", key="AuthorizationKey", value=new_key)
+    cs.require(response["status"] == "Accepted",
+               f"ChangeConfiguration(AuthorizationKey) answered {response['status']}, expected Accepted "
+               f"(a new key of {len(new_key)} hex digits, within the 16 to 40 characters of the key)")
+    try:
+        cs.steps.next("the charge point reconnects with the new AuthorizationKey")
+        await reconnected_with(cs, basic_auth, since, long_wait, "the new AuthorizationKey")
+        basic_auth.expect(original)
+        since = basic_auth.mark()
+        response = await cs.call("ChangeConfiguration", key="AuthorizationKey", value=original)
+        cs.require(response["status"] == "Accepted",
+                   f"ChangeConfiguration(AuthorizationKey = the configured password) answered {response['status']}, "
+                   f"expected Accepted")
+        cs.steps.next("the charge point reconnects with the configured AuthorizationKey")
+        await reconnected_with(cs, basic_auth, since, long_wait, "the configured AuthorizationKey (the PICS's)")
+        restored = True
+    finally:
+        if not restored:
+            await put_back(cs, basic_auth, original, new_key, long_wait)
+
+
+async def put_back(cs: Station, basic_auth: BasicAuth, original: str, new_key: str, timeout: float) -> None:
+    """After a failure: admit either key until the charger holds the PICS's password again (best effort; the
+    case's own failure stays its verdict)."""
+    basic_auth.expect(original, new_key)
+    with contextlib.suppress(Failed, ConnectionError):
+        await cs.wait_connected(timeout)
+        since = basic_auth.mark()
+        response = await cs.call("ChangeConfiguration", key="AuthorizationKey", value=original)
+        if response["status"] == "Accepted":
+            await cs.wait_for(lambda: any(a.admitted for a in basic_auth.attempts(since)) and cs.connected,
+                              "the reconnect with the configured AuthorizationKey", timeout)
+
+
+@testcase("TC_079_CS", "Get Security Log", block="security", profile="Advanced Security", applies=security_log)
+async def test_get_security_log(cs, setup, files: FileServers):
+    """GetLog(logType SecurityLog, requestId, log.remoteLocation = the upload location) → Accepted with a
+    filename; LogStatusNotification Uploading, then Uploaded, both with the GetLog's requestId; the file of
+    that name arrived at the location, not empty (kept in the run directory, files/upload/)."""
+    location = files.upload_url()
+    request_id = int(time.time()) % 1_000_000
+    long_wait, sent_ns = setup.timeouts.long_operation, time.monotonic_ns()
+    response = await cs.call("GetLog", logType="SecurityLog", requestId=request_id, log={"remoteLocation": location},
+                             retries=RETRIES, retryInterval=RETRY_INTERVAL_S, allow_error=True)
+    cs.require(not response.is_error, f"GetLog.req answered with CALLERROR {response.error_code}"
+               f"{f' ({response.error_description})' if response.error_description else ''}, but the PICS claims "
+               f"the Security Whitepaper, of which GetLog is a part")
+    cs.require(response["status"] == "Accepted", f"GetLog.conf status {response['status']}, expected Accepted")
+    file_name = response.payload.get("filename")
+    cs.require(bool(file_name), "GetLog.conf carries no filename: the charge point has no security log to "
+                                "upload, and the plan expects a file at the location")
+    uploading = await cs.expect("LogStatusNotification", timeout=long_wait)
+    require_request_id(cs, uploading, request_id)
+    cs.require(uploading["status"] == "Uploading",
+               f"LogStatusNotification {uploading['status']}, expected Uploading first")
+    final = await cs.expect("LogStatusNotification", status=one_of("Uploaded", "UploadFailure"),
+                            timeout=RETRIES * RETRY_INTERVAL_S + long_wait)
+    require_request_id(cs, final, request_id)
+    cs.require(final["status"] == "Uploaded", f"LogStatusNotification {final['status']}, expected Uploaded "
+               f"(uploads seen: {shown(files.attempts(location, since_ns=sent_ns))}{refused(files, sent_ns)})")
+    content = await files.wait_upload(file_name, cs.message_timeout)
+    cs.require(content is not None,
+               f"the charge point reported Uploaded, but no file {file_name} (the filename of GetLog.conf) arrived "
+               f"at {server_path(location)} (uploads seen: {shown(files.attempts(location))})")
+    cs.require(len(content) > 0, f"the uploaded security log {file_name} is empty")
+
+
+def require_request_id(cs: Station, notification: Any, request_id: int) -> None:
+    cs.require(notification["requestId"] == request_id,
+               f"LogStatusNotification({notification['status']}) carries requestId {notification['requestId']}, "
+               f"expected {request_id}, the requestId of GetLog.req")
+
+
+@testcase("TC_084_CS", "Downgrade security profile – Rejected", block="security", profile="Advanced Security",
+          applies=tls_profile)
+async def test_downgrade_security_profile_rejected(cs, setup):
+    """ChangeConfiguration(SecurityProfile = the current one − 1) → Rejected (the plan: "it is not possible to
+    downgrade to a lower Security Profile"); SecurityProfile, where readable, still reads the current one."""
+    current = setup.security_profile
+    lower = str(current - 1)
+    response = await cs.call("ChangeConfiguration", key="SecurityProfile", value=lower, allow_error=True)
+    cs.require(not response.is_error, f"ChangeConfiguration(SecurityProfile={lower}) answered with CALLERROR "
+                                      f"{response.error_code}, expected Rejected")
+    cs.require(response["status"] == "Rejected",
+               f"ChangeConfiguration(SecurityProfile={lower}) answered {response['status']}, expected Rejected: "
+               f"the charge point is connected at security profile {current}, and downgrading to a lower "
+               f"Security Profile is not possible (Security Whitepaper)")
+    value = await cs.configuration("SecurityProfile")
+    cs.require(value is None or str(value).strip() == str(current),
+               f"GetConfiguration(SecurityProfile) reads {value} after the Rejected downgrade, expected {current}")
+
+
+@testcase("TC_085_CS", "Basic Authentication – Valid username/password combination", block="security",
+          applies=basic_auth_profile, features=("C-11",))
+async def test_basic_authentication_valid(cs, setup, basic_auth):
+    """The harness closes the connection; the charger opens a new WebSocket with ``Authorization: Basic
+    base64(chargePointId:AuthorizationKey)`` (the PICS's password, as text, or as the bytes of a 32 to 40 hex
+    digit key), which the listener checks and admits. A reconnect without a reboot brings no BootNotification
+    (OCPP 1.6 §4.2 asks for one after a reboot), so the case ends with the charger connected again; the
+    charger's very first connection of the run went through the same check."""
+    cs.steps.next("the harness closes the WebSocket connection")
+    since = basic_auth.mark()
+    await cs.drop()
+    cs.steps.next("the charge point reconnects with HTTP Basic authentication")
+    attempt = await next_attempt(cs, basic_auth, since, setup.timeouts.long_operation,
+                                 "the charge point to reconnect with HTTP Basic authentication")
+    cs.require(attempt.admitted,
+               f"the charge point's connection was {attempt.describe()}; the Authorization header must be Basic "
+               f"base64(chargePointId:AuthorizationKey) with chargePointId {setup.charge_point_id} and the "
+               f"configured AuthorizationKey (Security Whitepaper: HTTP Basic authentication at Security Profiles 1 and 2)")
+    user = attempt.detail.get("basic_auth_user")
+    cs.require(user == setup.charge_point_id,
+               f"the Basic auth username is {user}, expected the chargePointId {setup.charge_point_id}")
+    with contextlib.suppress(Failed):
+        await cs.wait_connected(cs.message_timeout)
+    cs.require(cs.connected, "the connection was admitted, but it closed again at once")
