@@ -594,6 +594,16 @@ def basic_auth(octt_case: CaseInfo, harness_session: HarnessSession) -> Generato
 
 
 @pytest.fixture
+def pki(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
+    """The run's PKI (a :class:`harness.pki.TestPki`), the CA of the Central System and of the charge point
+    certificates, for a case that issues certificates (TC_074_CS); a run over ws:// has none, and the case
+    is inconclusive saying so (its applicability asks for security profile 3, which needs the PKI)."""
+    if harness_session.pki is None:
+        raise Inconclusive("the run has no PKI (security profiles 2 and 3 make one from --pki-dir)")
+    return harness_session.pki
+
+
+@pytest.fixture
 def files(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
     """The run's file servers (a :class:`harness.files.FileServers`): the URLs a case hands the charger
     (``firmware_url``, ``missing_url``, ``upload_url``, ``refusing_upload_url``) and what arrived there."""

@@ -272,3 +272,23 @@ class SimChargePoint(ChargePoint):
         status, then = self._station.trigger(requested_message, connector_id)
         self.defer(then)
         return call_result.TriggerMessage(status=status)
+
+    # -- Security Whitepaper: ExtendedTriggerMessage, CertificateSigned ----------------------------------
+    @on(Action.extended_trigger_message)
+    def on_extended_trigger_message(self, requested_message, connector_id=None, **_):
+        """SignChargePointCertificate starts a certificate renewal; the other messages as TriggerMessage
+        sends them (LogStatusNotification: NotImplemented, no upload is going on to report)."""
+        if requested_message == "SignChargePointCertificate":
+            status, then = self._device.signing.trigger()
+        elif requested_message == "LogStatusNotification":
+            status, then = "NotImplemented", None
+        else:
+            status, then = self._station.trigger(requested_message, connector_id)
+        self.defer(then)
+        return call_result.ExtendedTriggerMessage(status=status)
+
+    @on(Action.certificate_signed)
+    def on_certificate_signed(self, certificate_chain, **_):
+        status, then = self._device.signing.certificate_signed(certificate_chain)
+        self.defer(then)
+        return call_result.CertificateSigned(status=status)

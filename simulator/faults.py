@@ -187,7 +187,21 @@ FAULTS: dict[str, Fault] = {
     "security-profile-downgrade-accepted": Fault("answers ChangeConfiguration(SecurityProfile lower than the "
                                                  "current one) Accepted instead of Rejected", "TC_084"),
     "basic-auth-wrong-user": Fault("reconnects after a lost connection with its serial number as the Basic auth "
-                                   "username instead of the chargePointId", "TC_085"),
+                                   "username instead of the chargePointId", "TC_085 TC_086"),
+    "client-certificate-not-presented-on-reconnect": Fault(
+        "at security profile 3, reconnects after a lost connection without presenting its ChargePointCertificate",
+        "TC_087"),
+    "sign-certificate-not-sent": Fault("answers ExtendedTriggerMessage(SignChargePointCertificate) Accepted and "
+                                       "sends no SignCertificate", "TC_074 TC_077"),
+    "csr-without-cpo-name": Fault("sends a CSR whose subject has no organizationName (O), not the CpoName",
+                                  "TC_074"),
+    "signed-certificate-not-used": Fault("answers CertificateSigned Accepted but keeps presenting its old "
+                                         "ChargePointCertificate", "TC_074"),
+    "invalid-charge-point-certificate-accepted": Fault("answers CertificateSigned Accepted for a certificate "
+                                                       "from a CA it does not trust", "TC_077"),
+    "no-security-event-for-invalid-charge-point-certificate": Fault(
+        "rejects an invalid CertificateSigned but sends no SecurityEventNotification InvalidChargePointCertificate",
+        "TC_077"),
     # --- more non-happy paths ---
     "starts-on-invalid-id": Fault("starts a transaction although Authorize answered Invalid/Blocked/Expired",
         "TC_023_4 TC_023_5"),

@@ -34,6 +34,7 @@ from websockets.asyncio.client import connect
 
 from . import clock, remote_trigger
 from .behaviours import Behaviours
+from .certificate_signing import CertificateSigning
 from .charge_point import SimChargePoint
 from .config import is_integer
 from .control import ControlServer
@@ -109,6 +110,8 @@ class Station:
                                  reboot=lambda: self.request_reset("Soft"), behaviours=self.behaviours,
                                  crash=self.crash)
             self.device.firmware.ca_file = self.ca_file     # https:// and ftps:// trust what wss:// trusts
+            self.device.signing = CertificateSigning(self.settings, self.device.config, self.device.link,
+                                                     self.faults, self.device.tasks, self.device.logs.security, self)
             await self._powered_run(already_booted=first and self._booted_before(self.device))
             first = False
         self._down.set()
@@ -188,7 +191,9 @@ class Station:
         if self.url.startswith("wss://"):
             trusted = None if self.faults.active("central-system-root-not-installed") else self.ca_file
             context = ssl.create_default_context(cafile=trusted)
-            if self.client_certificate and self.settings.security_profile == 3:
+            if self.client_certificate and self.settings.security_profile == 3 and not (
+                    self.faults.active("client-certificate-not-presented-on-reconnect")
+                    and self._sessions_since_power_up):
                 context.load_cert_chain(*self.client_certificate)
             kwargs["ssl"] = context
         return await connect(self.url, subprotocols=["ocpp1.6"], additional_headers=headers,

@@ -76,3 +76,9 @@ class BasicAuth:
             if record["t_ns"] >= since_ns and charge_point_id_of(str(detail.get("path", ""))) == self._charge_point_id:
                 found.append(Attempt(record["event"], record["t_ns"], detail))
         return found
+
+    def handshakes(self, since_ns: int) -> int:
+        """TLS ClientHellos the listener saw since ``since_ns`` (from any charger: a ClientHello names no
+        chargePointId); more of them than admitted attempts are handshakes that were given up."""
+        return sum(1 for r in self._trace.records if r.get("type") == "connection"
+                   and r.get("event") == "tls-client-hello" and r["t_ns"] >= since_ns)

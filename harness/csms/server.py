@@ -244,6 +244,7 @@ class CentralSystem:
             peer = tls.getpeercert()
             if peer:
                 detail["client_certificate_cn"] = subject_common_name(peer)
+                detail["client_certificate_serial"] = str(peer.get("serialNumber", "")).lower().lstrip("0")
         if self.listener.requires_basic_auth:
             detail["authorization"] = "Basic ***"
             credentials = basic_credentials(connection.request.headers.get("Authorization"))

@@ -1,10 +1,12 @@
-"""10 Security (OCPP 1.6 Security Whitepaper edition 3): TC_073_CS, TC_079_CS, TC_084_CS, TC_085_CS.
+"""10 Security (OCPP 1.6 Security Whitepaper edition 3): TC_073_CS, TC_079_CS, TC_084_CS, TC_085_CS, TC_086_CS,
+TC_087_CS.
 
 The connection's own security, judged on the wire: the HTTP Basic credentials the charger presents when it
 opens the WebSocket (security profiles 1 and 2: ``Authorization: Basic base64(chargePointId:AuthorizationKey)``), which the listener checks before it admits the charger (harness/csms/server.py) and which
 the case reads from what the listener saw (``basic_auth``: admitted, or refused and why; never the password);
 the SecurityProfile that must not be lowered (the plan: "it is not possible to downgrade to a lower Security
-Profile"); and GetLog,
+Profile"); the TLS connection itself (version, C-12 suite, client certificate), read from what the listener
+recorded when it admitted the charger; and GetLog,
 whose file must really arrive at the run's file servers (``files``, in the first protocol of ORS-16), like
 GetDiagnostics's.
 
@@ -22,6 +24,7 @@ from harness.csms.basic_auth import Attempt, BasicAuth
 from harness.csms.matching import one_of
 from harness.csms.station import Station
 from harness.files import FileServers, claims_security_whitepaper, offered_protocols
+from harness.pki import CIPHER_SUITES
 from harness.testcase import testcase
 from harness.verdicts import Failed
 from testcases.firmware.test_firmware import RETRIES, RETRY_INTERVAL_S, refused, server_path, shown
@@ -75,7 +78,11 @@ async def next_attempt(cs: Station, basic_auth: BasicAuth, since_ns: int, timeou
     except Failed as failure:
         if str(failure).startswith(cs.steps.current):      # a decisive finding of the evidence rules
             raise
-        cs.require(False, f"no connection attempt within {timeout:.1f} s: expected {what}")
+        hellos = basic_auth.handshakes(since_ns)
+        cs.require(False, f"no connection attempt within {timeout:.1f} s: expected {what}" + (
+            f"; {hellos} TLS handshake(s) began and none completed (the charge point did not trust the server "
+            f"certificate, or, at security profile 3, presented no certificate that chains to the charge point "
+            f"CA the listener trusts)" if hellos else ""))
     return basic_auth.attempts(since_ns)[0]
 
 
@@ -225,3 +232,87 @@ async def test_basic_authentication_valid(cs, setup, basic_auth):
     with contextlib.suppress(Failed):
         await cs.wait_connected(cs.message_timeout)
     cs.require(cs.connected, "the connection was admitted, but it closed again at once")
+
+
+# ------------------------------------------------------------------------ TLS (TC_086, TC_087)
+
+
+def tls_server_side(pics: Any) -> str | None:
+    """Server-side certificate only: security profile 2 (TLS with HTTP Basic authentication)."""
+    profile = pics.test_setup.security_profile
+    if profile == 2:
+        return None
+    return (f"security_profile = {profile} in test_setup: the case is about TLS with a server-side certificate "
+            f"only, which is security profile 2 (run it with security_profile: 2)")
+
+
+def tls_client_side(pics: Any) -> str | None:
+    """Client-side certificate: security profile 3 (mutual TLS)."""
+    profile = pics.test_setup.security_profile
+    if profile == 3:
+        return None
+    return (f"security_profile = {profile} in test_setup: the case is about TLS with a client-side certificate, "
+            f"which is security profile 3 (run it with security_profile: 3)")
+
+
+def negotiated(attempt: Attempt) -> str:
+    """``TLS_… (TLSv1.2)``: the suite in IANA's name, as the certificate lists them."""
+    iana = {openssl: name for name, (openssl, _) in CIPHER_SUITES.items()}
+    cipher = attempt.detail.get("cipher")
+    return f"{iana.get(cipher, cipher)} ({attempt.detail.get('tls_version')})"
+
+
+async def tls_reconnect(cs: Station, pics: Any, basic_auth: BasicAuth, what: str) -> Attempt:
+    """The harness closes the connection; the charger's next attempt must be admitted over TLS 1.2 or later
+    with a suite of its C-12 list (the listener offers only those, so a charger that insists on others never
+    completes the handshake, and the reason says so)."""
+    setup = pics.test_setup
+    cs.steps.next("the harness closes the WebSocket connection")
+    since = basic_auth.mark()
+    await cs.drop()
+    cs.steps.next(f"the charge point reconnects over wss:// with {what}")
+    attempt = await next_attempt(cs, basic_auth, since, setup.timeouts.long_operation,
+                                 f"the charge point to reconnect over wss:// with {what}")
+    cs.require(attempt.admitted, f"the charge point's TLS connection was {attempt.describe()}; expected {what} "
+                                 f"(Security Whitepaper, security profile {setup.security_profile})")
+    version = attempt.detail.get("tls_version")
+    cs.require(version in ("TLSv1.2", "TLSv1.3"),
+               f"the connection negotiated {version}; the Security Whitepaper requires TLS 1.2 or later")
+    suites = {CIPHER_SUITES[s][0] for s in pics.cipher_suites if s in CIPHER_SUITES}
+    cs.require(version == "TLSv1.3" or attempt.detail.get("cipher") in suites,
+               f"the connection negotiated {negotiated(attempt)}, not one of its C-12 suites "
+               f"({', '.join(pics.cipher_suites)})")
+    with contextlib.suppress(Failed):
+        await cs.wait_connected(cs.message_timeout)
+    cs.require(cs.connected, "the TLS connection was admitted, but it closed again at once")
+    return attempt
+
+
+@testcase("TC_086_CS", "TLS – server-side certificate – Valid certificate", block="security",
+          profile="Advanced Security", applies=tls_server_side)
+async def test_tls_server_side_certificate_valid(cs, pics, basic_auth):
+    """The harness closes the connection; the charger reconnects over wss://, having checked the harness's
+    server certificate against its CentralSystemRootCertificate (the run's PKI root), with TLS 1.2 or later
+    and a suite of its C-12 list, and presents ``Authorization: Basic`` with its chargePointId and
+    AuthorizationKey, which the listener checks. That the charger refuses an untrusted server certificate is
+    not part of this case (OCTT's is the valid-certificate path only)."""
+    setup = pics.test_setup
+    attempt = await tls_reconnect(cs, pics, basic_auth, "HTTP Basic authentication")
+    user = attempt.detail.get("basic_auth_user")
+    cs.require(user == setup.charge_point_id,
+               f"the Basic auth username is {user}, expected the chargePointId {setup.charge_point_id}")
+
+
+@testcase("TC_087_CS", "TLS – Client-side certificate – valid certificate", block="security",
+          profile="Advanced Security", applies=tls_client_side)
+async def test_tls_client_side_certificate_valid(cs, pics, basic_auth):
+    """As TC_086, and the charger presents its ChargePointCertificate in the handshake: the listener requires
+    one that chains to the run's charge point CA (a charger without it never completes the handshake, and the
+    reason names the ClientHellos the listener saw), and whose subject CN is the chargePointId (Security
+    Whitepaper: the certificate names the Charge Point; refused with 403 otherwise)."""
+    setup = pics.test_setup
+    attempt = await tls_reconnect(cs, pics, basic_auth, "its ChargePointCertificate")
+    common_name = attempt.detail.get("client_certificate_cn")
+    cs.require(common_name == setup.charge_point_id,
+               f"the client certificate's subject CN is {common_name}, expected the chargePointId "
+               f"{setup.charge_point_id}")

@@ -70,8 +70,9 @@ def test_security_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path
     and GetLog uploads over the run's file servers with the run's own PKI."""
     run = harness_runner(tmp_path)
     outcome = run(_at_profile(source, tmp_path, profile), "--pki-dir", str(tmp_path / "pki"),
-                  "-k", "TC_073_CS or TC_079_CS or TC_084_CS or TC_085_CS")
+                  "-k", "TC_073_CS or TC_074_CS or TC_077_CS or TC_079_CS or TC_084_CS or TC_085_CS or TC_086_CS or TC_087_CS")
     assert outcome.exit_code == 0, outcome.output
     verdicts = {case: r["verdict"] for case, r in outcome.results.items()}
     assert set(verdicts.values()) <= {"passed", "not_applicable"}, verdicts
     assert verdicts["TC_084_CS"] == verdicts["TC_079_CS"] == "passed", verdicts
+    assert verdicts["TC_086_CS" if profile == 2 else "TC_087_CS"] == "passed", verdicts
