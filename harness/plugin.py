@@ -594,6 +594,15 @@ def basic_auth(octt_case: CaseInfo, harness_session: HarnessSession) -> Generato
 
 
 @pytest.fixture
+def listener(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
+    """The Central System's listener (a :class:`harness.security_profiles.ListenerSwitch`), for a case that
+    restarts it at another security profile (TC_083_CS)."""
+    from harness.security_profiles import ListenerSwitch
+
+    return ListenerSwitch(harness_session)
+
+
+@pytest.fixture
 def pki(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
     """The run's PKI (a :class:`harness.pki.TestPki`), the CA of the Central System and of the charge point
     certificates, for a case that issues certificates (TC_074_CS); a run over ws:// has none, and the case

@@ -21,6 +21,7 @@ from harness.csms.trace import Redactor, Trace, utc_now_iso
 from harness.dut.control import DeviceControl, plugin_manager
 from harness.files import FileServers, files_for_run
 from harness.pki import TestPki
+from harness.security_profiles import upgrade_target
 from harness.ocpp import PayloadValidator
 from harness.run_dir import RunDirectory
 from harness.testcase import CaseInfo
@@ -108,6 +109,8 @@ class HarnessSession:
                                      {setup.charge_point_id: setup.basic_auth_password})
         self.adapter: Any = None
         self.pki: TestPki | None = None
+        #: the security profile the listener serves now: the PICS's, or the one a case upgraded to
+        self.security_profile: int = pics.test_setup.security_profile
         #: the run's FTP/HTTP file servers (Firmware Management), or None when the PICS does not claim it
         self.files: FileServers | None = None
         self.dut = self._device_control(plugin_manager())
@@ -229,16 +232,48 @@ class HarnessSession:
             return f"{hellos} TLS handshake(s) began and none completed: {why}"
         return f"no connection attempt reached {self.central.url}"
 
-    def _listener(self) -> Listener:
-        """ws:// at security profiles 0 and 1; wss:// from the PKI directory at 2 and 3."""
-        host, port, profile = self.options.csms_host, self.options.csms_port, self.pics.test_setup.security_profile
+    def _listener(self, profile: int | None = None) -> Listener:
+        """ws:// at security profiles 0 and 1; wss:// from the PKI directory at 2 and 3. The PKI is made at
+        the start when the run may use TLS: at profile 2 or 3, or when TC_083_CS may upgrade to it."""
+        host, port = self.options.csms_host, self.options.csms_port
+        profile = self.pics.test_setup.security_profile if profile is None else profile
+        if self.pki is None and (profile >= 2 or upgrade_target(self.pics)):
+            suites = self.pics.cipher_suites
+            self.pki = TestPki.for_listener(self.options.pki_dir, host, suites)
+            self.run.write_run_info({"pki": {"directory": str(self.options.pki_dir), **self.pki.fingerprints()}})
         if profile < 2:
             return Listener(host, port, profile)
-        suites = self.pics.cipher_suites
-        self.pki = TestPki.for_listener(self.options.pki_dir, host, suites)
-        context = self.pki.server_context(profile, suites)
-        self.run.write_run_info({"pki": {"directory": str(self.options.pki_dir), **self.pki.fingerprints()}})
-        return Listener(host, port, profile, context)
+        assert self.pki is not None
+        return Listener(host, port, profile, self.pki.server_context(profile, self.pics.cipher_suites))
+
+    async def switch_listener(self, profile: int) -> None:
+        """Listen anew at ``profile`` on the same port (TC_083_CS); the charger's connection is closed."""
+        await self.central.restart(self._listener(profile))
+        self.security_profile = profile
+        self.trace.add("connection", event="listening", detail={"url": self.central.url, "security_profile": profile})
+
+    async def _restore_security_profile(self) -> list[str]:
+        """A case raised the charger's profile (TC_083_CS): put it back to the PICS's out of band, through the
+        device adapter, before the next case; without an adapter that can, the run goes on at the new one."""
+        wanted = self.pics.test_setup.security_profile
+        if self.security_profile == wanted:
+            return []
+        self.trace.step(f"baseline: the charge point back to security profile {wanted}")
+        try:
+            await self.dut.security_profile(wanted)
+        except Inconclusive as exc:
+            note = (f"the charge point stays at security profile {self.security_profile} for the rest of the run: "
+                    f"{exc} (OCPP cannot lower it)")
+            if note not in self.notices:
+                self.notices.append(f"ocpp-harness: {note}")
+            return [f"baseline: {note}"]
+        await self.switch_listener(wanted)
+        try:
+            await self.station.wait_connected(float(self.pics.test_setup.timeouts.long_operation))
+        except Failed as failure:
+            raise Inconclusive(f"the charge point did not reconnect at security profile {wanted} after it was set "
+                               f"back out of band: {failure}") from None
+        return []
 
     def _own(self, name: str) -> str:
         """A file of this session's own in the run directory: ``simulator.log``, or ``simulator-gw1.log`` for
@@ -262,7 +297,7 @@ class HarnessSession:
                 reply_delay_ms=self.options.sim_reply_delay_ms,
                 ca_file=self.pki.root_certificate if self.pki else (self.files and self.files.root_certificate),
                 client_certificate=self.pki.charge_point(self.pics.test_setup.charge_point_id)
-                if self.pki and self.pics.test_setup.security_profile == 3 else None,
+                if self.pki and 3 in (self.pics.test_setup.security_profile, upgrade_target(self.pics)) else None,
             ))
             await adapter.start()
             return adapter
@@ -316,7 +351,8 @@ class HarnessSession:
         self.station.harness_errors.clear()
         self.case_warnings = []
         try:
-            self.case_warnings = await reach_baseline(
+            restored = await self._restore_security_profile()
+            self.case_warnings = restored + await reach_baseline(
                 self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation),
                 clear_local_list=self.pics.supports_profile("LocalAuthListManagement"))
         except Inconclusive as stuck:

@@ -121,10 +121,10 @@ class SimChargePoint(ChargePoint):
         config = self._device.config
         if config.canonical(key) == "SecurityProfile" and self._downgrade_accepted(value):
             return call_result.ChangeConfiguration(status="Accepted")
-        before = config.get("AuthorizationKey")
+        before = config.get("AuthorizationKey"), config.get("SecurityProfile")
         status = config.change(key, value)
-        if config.canonical(key) == "AuthorizationKey" and config.get("AuthorizationKey") != before:
-            self.defer(self._station.reconnect)
+        if (config.get("AuthorizationKey"), config.get("SecurityProfile")) != before:
+            self.defer(self._station.reconnect)     # whitepaper: reconnect with the new key / profile
         return call_result.ChangeConfiguration(status=status)
 
     def _downgrade_accepted(self, value) -> bool:

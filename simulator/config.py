@@ -350,6 +350,9 @@ class Configuration:
             if name in self._values:
                 self._values[name] = value
         self._listeners: dict[str, list[Callable[[str], None]]] = {}
+        #: whether the charger could use a security profile now (its CA file for 2, also its certificate for
+        #: 3): the station tells; the whitepaper asks a charger to reject an upgrade it is not ready for
+        self.profile_ready: Callable[[int], bool] = lambda profile: False
 
     # -- lookup --------------------------------------------------------------------------------------------
     def canonical(self, key: str) -> str | None:
@@ -474,7 +477,8 @@ class Configuration:
             if (spec.lo is not None and number < spec.lo) or (spec.hi is not None and number > spec.hi):
                 return None
             if spec.name == "SecurityProfile" and number != self.get_int("SecurityProfile"):
-                return None     # no downgrade; upgrades need TLS, which this charger does not do
+                # no downgrade (Security Whitepaper); an upgrade only when its prerequisites are met
+                return str(number) if number > self.get_int("SecurityProfile") and self.profile_ready(number) else None
             return str(number)
         if kind == "str":
             lo, hi = spec.lo or 0, spec.hi if spec.hi is not None else 500

@@ -14,6 +14,8 @@ each gets exactly one response line ``{"id": <same>, "ok": true, ...}`` or
 | baseline        |                                                  | back to idle: authorizations dropped, faults  |
 |                 |                                                  | cleared, cables out (their usual messages)    |
 | state           |                                                  | connectors, transactions, config, ...         |
+| security_profile| profile (0..3)                                   | out of band (a service tool): SecurityProfile |
+|                 |                                                  | set, even lower, and reconnect with it        |
 """
 
 from __future__ import annotations
@@ -91,6 +93,13 @@ async def _baseline(station, r):
     station.baseline()
 
 
+async def _security_profile(station, r):
+    profile = _int(r, "profile")
+    if profile not in (0, 1, 2, 3):
+        raise RequestError("profile must be 0, 1, 2 or 3")
+    station.force_security_profile(profile)
+
+
 async def _state(station, r):
     return station.state()
 
@@ -98,6 +107,7 @@ async def _state(station, r):
 ACTIONS = {
     "plug_in": _plug_in, "unplug": _unplug, "present_id_tag": _present_id_tag, "power_off": _power_off,
     "network": _network, "fault": _fault, "baseline": _baseline, "state": _state,
+    "security_profile": _security_profile,
 }
 
 

@@ -191,6 +191,8 @@ FAULTS: dict[str, Fault] = {
     "client-certificate-not-presented-on-reconnect": Fault(
         "at security profile 3, reconnects after a lost connection without presenting its ChargePointCertificate",
         "TC_087"),
+    "security-profile-upgrade-not-applied": Fault("answers ChangeConfiguration(SecurityProfile one higher) "
+                                                  "Accepted but reconnects at the old security profile", "TC_083"),
     "sign-certificate-not-sent": Fault("answers ExtendedTriggerMessage(SignChargePointCertificate) Accepted and "
                                        "sends no SignCertificate", "TC_074 TC_077"),
     "csr-without-cpo-name": Fault("sends a CSR whose subject has no organizationName (O), not the CpoName",

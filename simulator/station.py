@@ -110,6 +110,7 @@ class Station:
                                  reboot=lambda: self.request_reset("Soft"), behaviours=self.behaviours,
                                  crash=self.crash)
             self.device.firmware.ca_file = self.ca_file     # https:// and ftps:// trust what wss:// trusts
+            self.device.config.profile_ready = self.profile_ready
             self.device.signing = CertificateSigning(self.settings, self.device.config, self.device.link,
                                                      self.faults, self.device.tasks, self.device.logs.security, self)
             await self._powered_run(already_booted=first and self._booted_before(self.device))
@@ -177,9 +178,38 @@ class Station:
     def _wakeup(self) -> None:
         self._wake.set()
 
+    def profile_ready(self, profile: int) -> bool:
+        """The charger can connect at ``profile``: TLS needs the CA file, security profile 3 also a client
+        certificate."""
+        return profile <= 1 or (bool(self.ca_file) and (profile == 2 or bool(self.client_certificate)))
+
+    def security_profile(self, device) -> int:
+        """The profile it connects with: the SecurityProfile key (an upgrade changes it), unless fault
+        ``security-profile-upgrade-not-applied`` keeps the one it started with."""
+        if self.faults.active("security-profile-upgrade-not-applied"):
+            return self.settings.security_profile
+        return device.config.get_int("SecurityProfile", self.settings.security_profile)
+
+    def url_for(self, profile: int) -> str:
+        """The URL it was given, for the profile it started with; after a change of profile, the same host,
+        port and path in wss:// from security profile 2 on, ws:// below."""
+        scheme, sep, rest = self.url.partition("://")
+        if profile == self.settings.security_profile or not sep:
+            return self.url
+        return ("wss" if profile >= 2 else "ws") + sep + rest
+
+    def force_security_profile(self, profile: int) -> None:
+        """Out-of-band (a service tool, the control channel): set the SecurityProfile, even lower, which
+        OCPP forbids, and reconnect with it."""
+        if self.device is not None:
+            self.device.config.set("SecurityProfile", str(profile))
+        self.reconnect()
+
     async def _connect(self, device):
         headers = {}
-        if self.settings.security_profile in (1, 2):
+        profile = self.security_profile(device)
+        url = self.url_for(profile)
+        if profile in (1, 2):
             password = device.config.get("AuthorizationKey") or self.settings.password
             if self.faults.active("authorization-key-not-applied"):
                 password = self.settings.password
@@ -188,15 +218,15 @@ class Station:
                 headers["Authorization"] = "Basic " + token.decode()
         ping = device.config.get_int("WebSocketPingInterval", 0)
         kwargs = {}
-        if self.url.startswith("wss://"):
+        if url.startswith("wss://"):
             trusted = None if self.faults.active("central-system-root-not-installed") else self.ca_file
             context = ssl.create_default_context(cafile=trusted)
-            if self.client_certificate and self.settings.security_profile == 3 and not (
+            if self.client_certificate and profile == 3 and not (
                     self.faults.active("client-certificate-not-presented-on-reconnect")
                     and self._sessions_since_power_up):
                 context.load_cert_chain(*self.client_certificate)
             kwargs["ssl"] = context
-        return await connect(self.url, subprotocols=["ocpp1.6"], additional_headers=headers,
+        return await connect(url, subprotocols=["ocpp1.6"], additional_headers=headers,
                              ping_interval=ping or None, open_timeout=10, proxy=None, compression=None,
                              **kwargs)
 

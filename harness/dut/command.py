@@ -44,7 +44,7 @@ from harness.dut.hookspecs import hookimpl
 from harness.verdicts import Inconclusive
 
 ACTIONS = ("plug_in", "unplug", "present_id_tag", "power_cycle", "network", "fault", "baseline", "prompt",
-           "session_start", "session_end")
+           "session_start", "session_end", "security_profile")
 
 
 class CommandConfigError(ValueError):
@@ -121,6 +121,10 @@ class CommandAdapter:
     @hookimpl
     def dut_prompt(self, question: str, prompt_id: str):  # type: ignore[no-untyped-def]
         return self._maybe("prompt", question=question, prompt_id=prompt_id)
+
+    @hookimpl
+    def dut_security_profile(self, profile: int):  # type: ignore[no-untyped-def]
+        return self._maybe("security_profile", profile=profile)
 
     @hookimpl
     def dut_session_start(self, url: str, charge_point_id: str):  # type: ignore[no-untyped-def]

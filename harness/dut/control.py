@@ -24,6 +24,7 @@ _DESCRIPTIONS = {
     "network": "{network} the charge point's network connection",
     "fault": "{fault} a fault ({error_code}) at connector {connector}",
     "baseline": "bring the charge point to its baseline",
+    "security_profile": "set the charge point's security profile to {profile} out of band",
 }
 
 
@@ -37,7 +38,7 @@ def plugin_manager(*adapters: object) -> pluggy.PluginManager:
 
 
 #: Physical actions that may make the charge point reboot or lose its connection (evidence rule 2).
-_DISRUPTS = {"power_cycle": "reboot"}
+_DISRUPTS = {"power_cycle": "reboot", "security_profile": "link"}
 
 OnCause = Callable[..., Any]
 
@@ -97,6 +98,9 @@ class DeviceControl:
 
     async def baseline(self) -> None:
         await self._perform("baseline")
+
+    async def security_profile(self, profile: int) -> None:
+        await self._perform("security_profile", profile=profile)
 
     async def session_start(self, url: str, charge_point_id: str) -> bool:
         """Let the bench start its charger; False when no adapter has such an action (it starts itself)."""

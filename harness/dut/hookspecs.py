@@ -63,6 +63,12 @@ class DutSpec:
         ``"could not do"``."""
 
     @hookspec(firstresult=True)
+    def dut_security_profile(self, profile: int) -> Awaitable[None] | None:
+        """Set the charger's security profile out of band (a service tool, a bench script), also to a lower
+        one, which OCPP forbids (Security Whitepaper): how the run puts the charger back to its PICS's
+        profile after a case upgraded it (TC_083_CS). The charger then reconnects with it."""
+
+    @hookspec(firstresult=True)
     def dut_session_start(self, url: str, charge_point_id: str) -> Awaitable[None] | None:
         """The Central System listens at ``url``: start the charger (or point it there), once per run. A
         bench that starts its charger itself need not implement it."""

@@ -47,6 +47,9 @@ def _instruction(action: str, **a: object) -> str:
         return f"{verb} a {a['error_code']} fault at connector {a['connector']}."
     if action == "baseline":
         return "Make sure every cable is unplugged, no fault is active and the charge point is online."
+    if action == "security_profile":
+        return (f"Set the charge point back to security profile {a['profile']} with its service tool (OCPP cannot "
+                f"lower it), and let it reconnect.")
     raise ValueError(action)
 
 
@@ -103,6 +106,10 @@ class ManualAdapter:
     @hookimpl
     def dut_baseline(self):  # type: ignore[no-untyped-def]
         return self._tell("baseline")
+
+    @hookimpl
+    def dut_security_profile(self, profile: int):  # type: ignore[no-untyped-def]
+        return self._tell("security_profile", profile=profile)
 
     @hookimpl
     def dut_prompt(self, question: str, prompt_id: str):  # type: ignore[no-untyped-def]

@@ -161,6 +161,10 @@ class SimulatorAdapter:
         return self.request("baseline")
 
     @hookimpl
+    def dut_security_profile(self, profile: int):  # type: ignore[no-untyped-def]
+        return self.request("security_profile", profile=profile)
+
+    @hookimpl
     def dut_prompt(self, question: str, prompt_id: str):  # type: ignore[no-untyped-def]
         return None  # a simulator has no eyes: observations are made on the wire
 

@@ -76,3 +76,22 @@ def test_security_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path
     assert set(verdicts.values()) <= {"passed", "not_applicable"}, verdicts
     assert verdicts["TC_084_CS"] == verdicts["TC_079_CS"] == "passed", verdicts
     assert verdicts["TC_086_CS" if profile == 2 else "TC_087_CS"] == "passed", verdicts
+
+
+@pytest.mark.parametrize(("source", "profile"), [(DETACHABLE_PICS, 1), (SEED_PICS, 2)], ids=["1to2", "2to3"])
+def test_the_security_profile_upgrade_passes_and_is_undone(source: Path, profile: int, tmp_path: Path) -> None:
+    """TC_083 raises the charger's profile and restarts the listener; the next case finds both back at the
+    PICS's profile (set out of band through the device adapter, as OCPP cannot lower it)."""
+    pics = _at_profile(source, tmp_path, profile)
+    data = yaml.safe_load(pics.read_text(encoding="utf-8"))
+    data["test_setup"]["timeouts"]["long_operation"] = 12      # the quiet wait at the old profile is this long
+    pics.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    outcome = harness_runner(tmp_path)(pics, "--pki-dir", str(tmp_path / "pki"), "-k", "TC_083_CS or TC_085_CS")
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.verdict("TC_083_CS") == outcome.verdict("TC_085_CS") == "passed", outcome.results
+    opened = [json.loads(line)["detail"] for line in (outcome.run_dir / "traces" / "TC_083_CS.jsonl")
+              .read_text(encoding="utf-8").splitlines() if '"event": "open"' in line]
+    assert opened[-1]["security_profile"] == profile + 1
+    after = [json.loads(line)["detail"] for line in (outcome.run_dir / "traces" / "TC_085_CS.jsonl")
+             .read_text(encoding="utf-8").splitlines() if '"event": "open"' in line]
+    assert {d["security_profile"] for d in after} == {profile}

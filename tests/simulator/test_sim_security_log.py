@@ -127,3 +127,30 @@ async def test_basic_auth_user_on_a_reconnect(csms, make_sim, bench, faulty):
     await csms.drop()
     again = await csms.next_connection()
     assert (user_of(again.authorization) == bench.CP_ID) is not faulty                           # TC_085
+
+
+async def test_security_profile_upgrade_only_when_ready(csms, make_sim, bench):
+    """TC_083: the bench has no CA file, so an upgrade to 2 is Rejected (the whitepaper: the charger
+    checks the prerequisites of the new profile before it accepts)."""
+    sim = make_sim(csms)
+    await bench.booted(csms, sim)
+    change = {"key": "SecurityProfile", "value": "2"}
+    assert (await csms.call("ChangeConfiguration", change)).payload == {"status": "Rejected"}
+
+
+async def test_the_url_follows_a_changed_profile():
+    from types import SimpleNamespace
+
+    from simulator.station import Station
+
+    station = Station.__new__(Station)
+    station.settings = SimpleNamespace(security_profile=1, charge_point_id="CP")
+    station.url = "ws://127.0.0.1:9000/ocpp/CP"
+    station.ca_file, station.client_certificate = None, None
+    assert station.url_for(1) == "ws://127.0.0.1:9000/ocpp/CP"
+    assert station.url_for(2) == "wss://127.0.0.1:9000/ocpp/CP"
+    assert not station.profile_ready(2)
+    station.ca_file = "root.pem"
+    assert station.profile_ready(2) and not station.profile_ready(3)
+    station.client_certificate = ("cp.pem", "cp.key")
+    assert station.profile_ready(3)
