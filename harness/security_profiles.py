@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: the profiles TC_083_CS upgrades from
+UPGRADE_FROM = (1, 2)
+
 
 def supported(pics: Any) -> set[int]:
     """The profiles the PICS claims, plus the one the run starts at."""
@@ -25,24 +28,56 @@ def supported(pics: Any) -> set[int]:
     return profiles
 
 
+def names(profiles: tuple[int, ...] | set[int]) -> str:
+    return " or ".join(str(p) for p in sorted(profiles))
+
+
+def why_not_at(pics: Any, profiles: tuple[int, ...]) -> str | None:
+    """Why a case that runs at one of ``profiles`` does not apply, naming the PICS items; None when the PICS
+    claims one."""
+    if set(profiles) & supported(pics):
+        return None
+    reasons = "; ".join(dict.fromkeys(_unclaimed(pics, p) for p in sorted(profiles)))
+    return (f"the case runs at security profile {names(profiles)}, which the PICS does not claim: {reasons} "
+            f"(test_setup.security_profile = {pics.test_setup.security_profile})")
+
+
+def _unclaimed(pics: Any, profile: int) -> str:
+    if profile == 1:
+        return "C-11 = No (Support for Security Profile 1)"
+    if not pics.cipher_suites:
+        return "cipher_suites (C-12) = none: TLS needs at least one"
+    claim = "Core" if profile == 2 else "Advanced Security"
+    return f"{claim} = No in certification_profiles"
+
+
+def profile_for(pics: Any, profiles: tuple[int, ...]) -> int:
+    """The profile a case runs at: the run's own when the case takes it (or takes any), else the lowest
+    claimed one above it (an upgrade, as a Central System would make it), else the highest below it (set out
+    of band)."""
+    start = pics.test_setup.security_profile
+    if not profiles or start in profiles:
+        return start
+    claimed = set(profiles) & supported(pics)
+    above = sorted(p for p in claimed if p > start)
+    return above[0] if above else max(claimed, default=start)
+
+
 def upgrade_target(pics: Any) -> int | None:
-    """The next profile up from the run's, when the charger claims it (TC_083_CS); None otherwise."""
-    current = pics.test_setup.security_profile
-    if current in (1, 2) and current + 1 in supported(pics):
-        return current + 1
-    return None
+    """The upgrade TC_083_CS makes: from the profile it runs at (the run's own when that is 1 or 2) to the
+    next one, when the PICS claims it."""
+    start = profile_for(pics, UPGRADE_FROM)
+    return start + 1 if start in UPGRADE_FROM and start + 1 in supported(pics) else None
 
 
 def why_no_upgrade(pics: Any) -> str | None:
     """Why TC_083_CS does not apply, in the PICS's words; None when it does."""
-    current = pics.test_setup.security_profile
-    if current not in (1, 2):
-        return (f"security_profile = {current} in test_setup: the case upgrades a charger connected at security "
-                f"profile 1 or 2 to the next one")
     if upgrade_target(pics) is None:
-        claim = "Core" if current == 1 else "Advanced Security"
-        return (f"the charger does not claim security profile {current + 1}: {claim} = No in "
-                f"certification_profiles, or no cipher suites (C-12)")
+        start = profile_for(pics, UPGRADE_FROM)
+        if start not in UPGRADE_FROM:
+            return why_not_at(pics, UPGRADE_FROM)
+        return (f"the case upgrades the charger from security profile {start} (the one it runs at) to {start + 1}, "
+                f"which the PICS does not claim: {_unclaimed(pics, start + 1)}")
     return None
 
 

@@ -21,7 +21,7 @@ from harness.csms.trace import Redactor, Trace, utc_now_iso
 from harness.dut.control import DeviceControl, plugin_manager
 from harness.files import FileServers, files_for_run
 from harness.pki import TestPki
-from harness.security_profiles import upgrade_target
+from harness.security_profiles import profile_for, supported
 from harness.ocpp import PayloadValidator
 from harness.run_dir import RunDirectory
 from harness.testcase import CaseInfo
@@ -111,6 +111,7 @@ class HarnessSession:
         self.pki: TestPki | None = None
         #: the security profile the listener serves now: the PICS's, or the one a case upgraded to
         self.security_profile: int = pics.test_setup.security_profile
+        self._case_profile: int = self.security_profile
         #: the run's FTP/HTTP file servers (Firmware Management), or None when the PICS does not claim it
         self.files: FileServers | None = None
         self.dut = self._device_control(plugin_manager())
@@ -237,7 +238,7 @@ class HarnessSession:
         the start when the run may use TLS: at profile 2 or 3, or when TC_083_CS may upgrade to it."""
         host, port = self.options.csms_host, self.options.csms_port
         profile = self.pics.test_setup.security_profile if profile is None else profile
-        if self.pki is None and (profile >= 2 or upgrade_target(self.pics)):
+        if self.pki is None and max(supported(self.pics) | {profile}) >= 2:
             suites = self.pics.cipher_suites
             self.pki = TestPki.for_listener(self.options.pki_dir, host, suites)
             self.run.write_run_info({"pki": {"directory": str(self.options.pki_dir), **self.pki.fingerprints()}})
@@ -252,27 +253,39 @@ class HarnessSession:
         self.security_profile = profile
         self.trace.add("connection", event="listening", detail={"url": self.central.url, "security_profile": profile})
 
-    async def _restore_security_profile(self) -> list[str]:
-        """A case raised the charger's profile (TC_083_CS): put it back to the PICS's out of band, through the
-        device adapter, before the next case; without an adapter that can, the run goes on at the new one."""
-        wanted = self.pics.test_setup.security_profile
-        if self.security_profile == wanted:
+    async def _bring_to_profile(self, wanted: int) -> list[str]:
+        """Before a case: the charger and the listener at the profile the case runs at (the PICS's, unless
+        the case runs at another, :func:`harness.security_profiles.profile_for`). Up in band, as a Central
+        System does it: ChangeConfiguration(SecurityProfile), and the charger reconnects with it (Security
+        Whitepaper); down out of band, through the device adapter (OCPP cannot lower it; a case such as
+        TC_083_CS may have raised it). Without an adapter that can lower it, the run goes on at the higher
+        profile, and says so."""
+        current = self.security_profile
+        if current == wanted:
             return []
-        self.trace.step(f"baseline: the charge point back to security profile {wanted}")
-        try:
-            await self.dut.security_profile(wanted)
-        except Inconclusive as exc:
-            note = (f"the charge point stays at security profile {self.security_profile} for the rest of the run: "
-                    f"{exc} (OCPP cannot lower it)")
-            if note not in self.notices:
-                self.notices.append(f"ocpp-harness: {note}")
-            return [f"baseline: {note}"]
+        self.trace.step(f"baseline: the charge point to security profile {wanted} (from {current})")
+        if wanted > current:
+            response = await self.station.call("ChangeConfiguration", key="SecurityProfile", value=str(wanted),
+                                               allow_error=True)
+            status = response.error_code or response.payload.get("status")
+            if status != "Accepted":
+                raise Inconclusive(f"the case runs at security profile {wanted}, and ChangeConfiguration"
+                                   f"(SecurityProfile={wanted}) answered {status}")
+        else:
+            try:
+                await self.dut.security_profile(wanted)
+            except Inconclusive as exc:
+                note = (f"the charge point stays at security profile {current}: {exc} (OCPP cannot lower it); "
+                        f"the cases that run at {wanted} run at {current}")
+                if f"ocpp-harness: {note}" not in self.notices:
+                    self.notices.append(f"ocpp-harness: {note}")
+                return [f"baseline: {note}"]
         await self.switch_listener(wanted)
         try:
             await self.station.wait_connected(float(self.pics.test_setup.timeouts.long_operation))
         except Failed as failure:
-            raise Inconclusive(f"the charge point did not reconnect at security profile {wanted} after it was set "
-                               f"back out of band: {failure}") from None
+            raise Inconclusive(f"the charge point did not reconnect at security profile {wanted} "
+                               f"({'upgraded in band' if wanted > current else 'set out of band'}): {failure}") from None
         return []
 
     def _own(self, name: str) -> str:
@@ -297,7 +310,7 @@ class HarnessSession:
                 reply_delay_ms=self.options.sim_reply_delay_ms,
                 ca_file=self.pki.root_certificate if self.pki else (self.files and self.files.root_certificate),
                 client_certificate=self.pki.charge_point(self.pics.test_setup.charge_point_id)
-                if self.pki and 3 in (self.pics.test_setup.security_profile, upgrade_target(self.pics)) else None,
+                if self.pki and 3 in supported(self.pics) else None,
             ))
             await adapter.start()
             return adapter
@@ -351,8 +364,8 @@ class HarnessSession:
         self.station.harness_errors.clear()
         self.case_warnings = []
         try:
-            restored = await self._restore_security_profile()
-            self.case_warnings = restored + await reach_baseline(
+            moved = await self._bring_to_profile(profile_for(self.pics, info.security_profiles))
+            self.case_warnings = moved + await reach_baseline(
                 self.station, self.dut, float(self.pics.test_setup.timeouts.long_operation),
                 clear_local_list=self.pics.supports_profile("LocalAuthListManagement"))
         except Inconclusive as stuck:
@@ -364,6 +377,7 @@ class HarnessSession:
             raise
         self._baseline_failures = 0
         self._last_reached = info.id
+        self._case_profile = self.security_profile          # the profile the case starts at, for its row
         self.station.begin_case(police=True, origin_ns=self.trace.records[0]["t_ns"] if self.trace.records else None)
 
     def findings_verdict(self) -> tuple[Verdict, str]:
@@ -397,6 +411,7 @@ class HarnessSession:
             "duration_s": round(duration_s, 3),
             "trace": f"traces/{info.id}.jsonl" if applicable else None,
             "features": list(info.features),
+            **({"security_profile": self._case_profile} if applicable else {}),
             **({"warnings": [self.trace.redactor.text(w) for w in self.case_warnings]} if self.case_warnings else {}),
         })
         self.case_warnings = []

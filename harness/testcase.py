@@ -32,11 +32,13 @@ class CaseInfo:
     features: tuple[str, ...]
     #: the OCTT id without a variant suffix: ``TC_056_CS`` for ``TC_056_CS[W]``
     base_id: str = ""
+    #: the security profiles the case runs at (the session brings the charger to one); empty: the PICS's
+    security_profiles: tuple[int, ...] = ()
 
     def variant(self, suffix: str, rule: Rule, feature: str) -> "CaseInfo":
         """This case run as one variant (a charging rate unit): its own id, also needing ``rule``."""
         return CaseInfo(f"{self.id}[{suffix}]", self.title, self.block, self.profile, all_of(self.applies, rule),
-                        self.features + (feature,), self.id)
+                        self.features + (feature,), self.id, self.security_profiles)
 
 
 #: The charging rate units a Smart Charging case runs in, with the PICS item that claims each.
@@ -56,12 +58,16 @@ def testcase(
     applies: Rule = always,
     features: tuple[str, ...] = (),
     per_rate_unit: bool = False,
+    security_profiles: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark an async test function as the OCTT test case ``case_id`` (``per_rate_unit``: once per charging rate
-    unit, the function taking a ``rate_unit`` argument)."""
+    unit, the function taking a ``rate_unit`` argument; ``security_profiles``: the profiles it runs at, one
+    of which the PICS must claim, see :mod:`harness.security_profiles`)."""
 
     def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
-        function.octt = CaseInfo(case_id, title, block, profile, applies, features, case_id)  # type: ignore[attr-defined]
+        rule = all_of(applies, at_security_profile(security_profiles)) if security_profiles else applies
+        function.octt = CaseInfo(case_id, title, block, profile, rule, features, case_id,  # type: ignore[attr-defined]
+                                 tuple(security_profiles))
         function = pytest.mark.octt(case_id)(function)
         if per_rate_unit:
             function = pytest.mark.parametrize("rate_unit", list(RATE_UNITS))(function)
@@ -140,4 +146,14 @@ def all_of(*rules: Rule) -> Rule:
         reasons = [reason for r in rules if (reason := r(pics))]
         return "; ".join(reasons) or None
 
+    return rule
+
+
+def at_security_profile(profiles: tuple[int, ...]) -> Rule:
+    """The case runs at one of ``profiles``, and the PICS must claim one of them."""
+
+    def rule(pics: Any) -> str | None:
+        from harness.security_profiles import why_not_at
+
+        return why_not_at(pics, profiles)
     return rule

@@ -126,7 +126,8 @@ def render_markdown(report: Report) -> str:
     if r.status.unfinished:
         out += ["Started but did not finish: " + ", ".join(r.status.unfinished), ""]
     out += table(["Test case", "Title", "Block", "Verdict", "Reason", "Duration", "Trace"],
-                 [[c.id, c.title, block_label(c.block), verdict_label(c.verdict),
+                 [[c.id, c.title + (f" (security profile {c.security_profile})" if c.security_profile is not None else ""),
+                   block_label(c.block), verdict_label(c.verdict),
                    "; ".join([c.reason] * bool(c.reason) + [f"warning: {w}" for w in c.warnings]),
                    duration(c.duration_s), Raw(f"[trace]({c.trace_page})") if c.trace_page else "—"] for c in r.cases])
     return "\n".join(out).rstrip() + "\n"

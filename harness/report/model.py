@@ -192,6 +192,7 @@ class CaseRow:
     trace_page: str | None      # traces/<id>.html, relative to the run directory
     features: list[str]
     warnings: list[str] = field(default_factory=list)   # the baseline before it: answers not as asked
+    security_profile: int | None = None     # the profile the listener served when the case began
 
 
 @dataclass
@@ -504,7 +505,8 @@ def _cases(files: RunFiles) -> list[CaseRow]:
             duration_s=float(duration) if isinstance(duration, (int, float)) else None,
             started_utc=r.get("started_utc"), trace=r.get("trace") if has_trace else None,
             trace_page=f"traces/{safe_name(case_id)}.html" if has_trace else None,
-            features=_strings(r.get("features")), warnings=_strings(r.get("warnings"))))
+            features=_strings(r.get("features")), warnings=_strings(r.get("warnings")),
+            security_profile=r["security_profile"] if isinstance(r.get("security_profile"), int) else None))
     rows.sort(key=lambda c: natural_key(c.id))
     return rows
 

@@ -19,15 +19,6 @@ from harness.testcase import testcase
 from harness.verdicts import Failed
 
 
-def client_certificate_profile(pics: Any) -> str | None:
-    """The charger's own certificate is what it presents at security profile 3."""
-    profile = pics.test_setup.security_profile
-    if profile == 3:
-        return None
-    return (f"security_profile = {profile} in test_setup: the ChargePointCertificate is used at security "
-            f"profile 3 (TLS with client side certificates); run it with security_profile: 3")
-
-
 async def requested_csr(cs: Station, pics: Any) -> Csr:
     """ExtendedTriggerMessage(SignChargePointCertificate) → Accepted, then SignCertificate with a CSR the
     harness can issue a certificate for, within the triggered function timeout."""
@@ -49,7 +40,7 @@ async def requested_csr(cs: Station, pics: Any) -> Csr:
 
 
 @testcase("TC_074_CS", "Update Charge Point Certificate by request of Central System", block="security",
-          profile="Advanced Security", applies=client_certificate_profile)
+          profile="Advanced Security", security_profiles=(3,))
 async def test_update_charge_point_certificate(cs, pics, pki, basic_auth: BasicAuth):
     """ExtendedTriggerMessage(SignChargePointCertificate) → Accepted; SignCertificate(csr) within the triggered
     function timeout, answered Accepted, the CSR checked (harness/csr.py); CertificateSigned(the chain the
@@ -78,7 +69,7 @@ async def test_update_charge_point_certificate(cs, pics, pki, basic_auth: BasicA
 
 
 @testcase("TC_077_CS", "Invalid ChargePointCertificate Security Event", block="security",
-          profile="Advanced Security", applies=client_certificate_profile)
+          profile="Advanced Security", security_profiles=(3,))
 async def test_invalid_charge_point_certificate_security_event(cs, pics):
     """ExtendedTriggerMessage(SignChargePointCertificate) → Accepted; SignCertificate → Accepted;
     CertificateSigned(a certificate for the CSR's key and subject from a CA the charger does not trust) →

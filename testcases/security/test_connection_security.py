@@ -38,24 +38,6 @@ OTHER_AUTHORIZATION_KEY = "harness-tc073-key-02"
 # ------------------------------------------------------------------------ applicability
 
 
-def basic_auth_profile(pics: Any) -> str | None:
-    """HTTP Basic authentication is used at security profiles 1 and 2 only."""
-    profile = pics.test_setup.security_profile
-    if profile in (1, 2):
-        return None
-    return (f"security_profile = {profile} in test_setup: the case is about HTTP Basic authentication, which only "
-            f"security profiles 1 and 2 use")
-
-
-def tls_profile(pics: Any) -> str | None:
-    """A downgrade is tried from security profile 2 or 3 (the plan: connected with SP2 or SP3)."""
-    profile = pics.test_setup.security_profile
-    if profile in (2, 3):
-        return None
-    return (f"security_profile = {profile} in test_setup: the case lowers the security profile of a charger "
-            f"connected at security profile 2 or 3 (run it with security_profile: 2 or 3)")
-
-
 def security_log(pics: Any) -> str | None:
     """GetLog is a message of the security whitepaper; the log goes to a file server in a protocol of ORS-16."""
     if not claims_security_whitepaper(pics):
@@ -103,7 +85,7 @@ async def reconnected_with(cs: Station, basic_auth: BasicAuth, since_ns: int, ti
 
 
 @testcase("TC_073_CS", "Update Charge Point Password for HTTP Basic Authentication", block="security",
-          applies=basic_auth_profile, features=("C-11",))
+          security_profiles=(1, 2), features=("C-11",))
 async def test_update_charge_point_password(cs, setup, basic_auth):
     """ChangeConfiguration(AuthorizationKey = the plan's new key, 38 hex digits) → Accepted; the charger drops the
     connection and reconnects with the new key as its Basic password (the listener admits only the new key
@@ -190,11 +172,11 @@ def require_request_id(cs: Station, notification: Any, request_id: int) -> None:
 
 
 @testcase("TC_084_CS", "Downgrade security profile – Rejected", block="security", profile="Advanced Security",
-          applies=tls_profile)
-async def test_downgrade_security_profile_rejected(cs, setup):
+          security_profiles=(2, 3))
+async def test_downgrade_security_profile_rejected(cs, listener):
     """ChangeConfiguration(SecurityProfile = the current one − 1) → Rejected (the plan: "it is not possible to
     downgrade to a lower Security Profile"); SecurityProfile, where readable, still reads the current one."""
-    current = setup.security_profile
+    current = listener.profile
     lower = str(current - 1)
     response = await cs.call("ChangeConfiguration", key="SecurityProfile", value=lower, allow_error=True)
     cs.require(not response.is_error, f"ChangeConfiguration(SecurityProfile={lower}) answered with CALLERROR "
@@ -209,7 +191,7 @@ async def test_downgrade_security_profile_rejected(cs, setup):
 
 
 @testcase("TC_085_CS", "Basic Authentication – Valid username/password combination", block="security",
-          applies=basic_auth_profile, features=("C-11",))
+          security_profiles=(1, 2), features=("C-11",))
 async def test_basic_authentication_valid(cs, setup, basic_auth):
     """The harness closes the connection; the charger opens a new WebSocket with ``Authorization: Basic
     base64(chargePointId:AuthorizationKey)`` (the PICS's password, as text, or as the bytes of a 32 to 40 hex
@@ -237,24 +219,6 @@ async def test_basic_authentication_valid(cs, setup, basic_auth):
 # ------------------------------------------------------------------------ TLS (TC_086, TC_087)
 
 
-def tls_server_side(pics: Any) -> str | None:
-    """Server-side certificate only: security profile 2 (TLS with HTTP Basic authentication)."""
-    profile = pics.test_setup.security_profile
-    if profile == 2:
-        return None
-    return (f"security_profile = {profile} in test_setup: the case is about TLS with a server-side certificate "
-            f"only, which is security profile 2 (run it with security_profile: 2)")
-
-
-def tls_client_side(pics: Any) -> str | None:
-    """Client-side certificate: security profile 3 (mutual TLS)."""
-    profile = pics.test_setup.security_profile
-    if profile == 3:
-        return None
-    return (f"security_profile = {profile} in test_setup: the case is about TLS with a client-side certificate, "
-            f"which is security profile 3 (run it with security_profile: 3)")
-
-
 def negotiated(attempt: Attempt) -> str:
     """``TLS_… (TLSv1.2)``: the suite in IANA's name, as the certificate lists them."""
     iana = {openssl: name for name, (openssl, _) in CIPHER_SUITES.items()}
@@ -274,7 +238,7 @@ async def tls_reconnect(cs: Station, pics: Any, basic_auth: BasicAuth, what: str
     attempt = await next_attempt(cs, basic_auth, since, setup.timeouts.long_operation,
                                  f"the charge point to reconnect over wss:// with {what}")
     cs.require(attempt.admitted, f"the charge point's TLS connection was {attempt.describe()}; expected {what} "
-                                 f"(Security Whitepaper, security profile {setup.security_profile})")
+                                 f"(Security Whitepaper, security profile {attempt.detail.get('security_profile')})")
     version = attempt.detail.get("tls_version")
     cs.require(version in ("TLSv1.2", "TLSv1.3"),
                f"the connection negotiated {version}; the Security Whitepaper requires TLS 1.2 or later")
@@ -289,7 +253,7 @@ async def tls_reconnect(cs: Station, pics: Any, basic_auth: BasicAuth, what: str
 
 
 @testcase("TC_086_CS", "TLS – server-side certificate – Valid certificate", block="security",
-          profile="Advanced Security", applies=tls_server_side)
+          profile="Advanced Security", security_profiles=(2,))
 async def test_tls_server_side_certificate_valid(cs, pics, basic_auth):
     """The harness closes the connection; the charger reconnects over wss://, having checked the harness's
     server certificate against its CentralSystemRootCertificate (the run's PKI root), with TLS 1.2 or later
@@ -304,7 +268,7 @@ async def test_tls_server_side_certificate_valid(cs, pics, basic_auth):
 
 
 @testcase("TC_087_CS", "TLS – Client-side certificate – valid certificate", block="security",
-          profile="Advanced Security", applies=tls_client_side)
+          profile="Advanced Security", security_profiles=(3,))
 async def test_tls_client_side_certificate_valid(cs, pics, basic_auth):
     """As TC_086, and the charger presents its ChargePointCertificate in the handshake: the listener requires
     one that chains to the run's charge point CA (a charger without it never completes the handshake, and the

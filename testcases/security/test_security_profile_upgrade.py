@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.csms.basic_auth import BasicAuth
-from harness.security_profiles import ListenerSwitch, why_no_upgrade
+from harness.security_profiles import UPGRADE_FROM, ListenerSwitch, why_no_upgrade
 from harness.testcase import testcase
 from harness.verdicts import Failed
 from testcases.security.test_connection_security import next_attempt
@@ -23,7 +23,7 @@ PREREQUISITE = {2: "its CentralSystemRootCertificate installed", 3: "a ChargePoi
 
 
 @testcase("TC_083_CS", "Upgrade Charge Point Security Profile", block="security", profile="Advanced Security",
-          applies=why_no_upgrade)
+          applies=why_no_upgrade, security_profiles=UPGRADE_FROM)
 async def test_upgrade_security_profile(cs, pics: Any, listener: ListenerSwitch, basic_auth: BasicAuth):
     """ChangeConfiguration(SecurityProfile = current + 1) → Accepted; the charger disconnects (or, after a
     message timeout, Reset(Hard) → Accepted, as OCTT does); with the listener at the old profile, no admitted
