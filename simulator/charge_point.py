@@ -287,6 +287,27 @@ class SimChargePoint(ChargePoint):
         self.defer(then)
         return call_result.ExtendedTriggerMessage(status=status)
 
+    @on(Action.install_certificate)
+    def on_install_certificate(self, certificate_type, certificate, **_):
+        status, then = self._device.certificates.install(certificate_type, certificate)
+        self.defer(then)
+        return call_result.InstallCertificate(status=status)
+
+    @on(Action.get_installed_certificate_ids)
+    def on_get_installed_certificate_ids(self, certificate_type, **_):
+        found = self._device.certificates.hash_data(certificate_type)
+        if not found:
+            return call_result.GetInstalledCertificateIds(status="NotFound")
+        return call_result.GetInstalledCertificateIds(status="Accepted", certificate_hash_data=found)
+
+    @on(Action.delete_certificate)
+    def on_delete_certificate(self, certificate_hash_data, **_):
+        wanted = {"hashAlgorithm": certificate_hash_data.get("hash_algorithm"),
+                  "issuerNameHash": certificate_hash_data.get("issuer_name_hash"),
+                  "issuerKeyHash": certificate_hash_data.get("issuer_key_hash"),
+                  "serialNumber": certificate_hash_data.get("serial_number")}
+        return call_result.DeleteCertificate(status=self._device.certificates.delete(wanted))
+
     @on(Action.certificate_signed)
     def on_certificate_signed(self, certificate_chain, **_):
         status, then = self._device.signing.certificate_signed(certificate_chain)

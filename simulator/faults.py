@@ -193,6 +193,17 @@ FAULTS: dict[str, Fault] = {
         "TC_087"),
     "security-profile-upgrade-not-applied": Fault("answers ChangeConfiguration(SecurityProfile one higher) "
                                                   "Accepted but reconnects at the old security profile", "TC_083"),
+    "installed-certificate-not-listed": Fault("GetInstalledCertificateIds lists only the first certificate of "
+                                              "the type, not one installed later", "TC_075_2"),
+    "certificate-hash-over-whole-key": Fault("computes issuerKeyHash over the whole SubjectPublicKeyInfo instead "
+                                             "of the public key bits (OCSP's CertID)", "TC_075_1 TC_075_2 TC_076"),
+    "certificate-not-deleted": Fault("answers DeleteCertificate Accepted but keeps the certificate",
+                                     "TC_075_1 TC_075_2 TC_076"),
+    "invalid-root-certificate-accepted": Fault("answers InstallCertificate Accepted for an expired root",
+                                               "TC_078"),
+    "no-security-event-for-invalid-root-certificate": Fault(
+        "rejects an invalid CentralSystemRootCertificate but sends no SecurityEventNotification "
+        "InvalidCentralSystemCertificate", "TC_078"),
     "sign-certificate-not-sent": Fault("answers ExtendedTriggerMessage(SignChargePointCertificate) Accepted and "
                                        "sends no SignCertificate", "TC_074 TC_077"),
     "csr-without-cpo-name": Fault("sends a CSR whose subject has no organizationName (O), not the CpoName",

@@ -35,6 +35,7 @@ from websockets.asyncio.client import connect
 from . import clock, remote_trigger
 from .behaviours import Behaviours
 from .certificate_signing import CertificateSigning
+from .certificate_store import CertificateStore
 from .charge_point import SimChargePoint
 from .config import is_integer
 from .control import ControlServer
@@ -111,6 +112,9 @@ class Station:
                                  crash=self.crash)
             self.device.firmware.ca_file = self.ca_file     # https:// and ftps:// trust what wss:// trusts
             self.device.config.profile_ready = self.profile_ready
+            self.device.certificates = CertificateStore(
+                self.settings, self.device.config, self.device.store, self.device.link, self.faults,
+                self.device.tasks, self.device.logs.security, self.ca_file)
             self.device.signing = CertificateSigning(self.settings, self.device.config, self.device.link,
                                                      self.faults, self.device.tasks, self.device.logs.security, self)
             await self._powered_run(already_booted=first and self._booted_before(self.device))

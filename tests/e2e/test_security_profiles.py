@@ -65,7 +65,8 @@ def test_a_charger_without_the_root_is_told_why_it_never_booted(tmp_path: Path) 
 
 
 #: the profiles each security case runs at (testcases/security), as results.jsonl must record them
-RUNS_AT = {"TC_073_CS": {1, 2}, "TC_074_CS": {3}, "TC_077_CS": {3}, "TC_083_CS": {1, 2}, "TC_084_CS": {2, 3},
+RUNS_AT = {"TC_073_CS": {1, 2}, "TC_074_CS": {3}, "TC_075_1_CS": {2, 3}, "TC_075_2_CS": {2, 3}, "TC_076_CS": {2, 3},
+           "TC_077_CS": {3}, "TC_078_CS": {2, 3}, "TC_083_CS": {1, 2}, "TC_084_CS": {2, 3},
            "TC_085_CS": {1, 2}, "TC_086_CS": {2}, "TC_087_CS": {3}}
 
 
