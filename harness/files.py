@@ -484,7 +484,11 @@ class FileServers:
     # ----------------------------------------------------------------- what the servers saw
 
     def image_sha256(self, image: str) -> str:
-        return sha256_of((self.root / "firmware" / f"{image}.bin").read_bytes())
+        return sha256_of(self.image(image))
+
+    def image(self, image: str) -> bytes:
+        """The bytes of firmware image ``image`` as served (what a signature is made over, TC_080_CS)."""
+        return (self.root / "firmware" / f"{image}.bin").read_bytes()
 
     def attempts(self, location: str, direction: str | None = None, since_ns: int = 0) -> list[Transfer]:
         """The transfers at ``location`` (a URL this object made; for a directory, every file in it) that began

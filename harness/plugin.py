@@ -603,6 +603,15 @@ def listener(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
 
 
 @pytest.fixture
+def firmware_signer(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
+    """The harness as firmware manufacturer (a :class:`harness.firmware_signature.FirmwareSigner`): its
+    ManufacturerRootCertificate and the signatures of the served images, kept in the PKI directory."""
+    from harness.firmware_signature import FirmwareSigner
+
+    return FirmwareSigner.ensure(harness_session.options.pki_dir)
+
+
+@pytest.fixture
 def pki(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
     """The run's PKI (a :class:`harness.pki.TestPki`), the CA of the Central System and of the charge point
     certificates, for a case that issues certificates (TC_074_CS); a run over ws:// has none, and the case

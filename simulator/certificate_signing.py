@@ -11,8 +11,9 @@ Rules:
   now, and chains, signature by signature, to the Central System root the charger trusts (its CA file);
   otherwise Rejected and a SecurityEventNotification InvalidChargePointCertificate. A chain longer than
   CertificateSignedMaxChainSize (ORS-17) is Rejected as well.
-* An accepted certificate and its key are written next to the state file (the key readable by the owner
-  only) and used from the next connection on; the charger reconnects at once to use it.
+* An accepted certificate and its key are written next to the key the charger started with (the key
+  readable by the owner only) and used from the next connection on; the charger reconnects at once to use
+  it.
 
 Faults: ``csr-without-cpo-name``, ``sign-certificate-not-sent`` (Accepted, then nothing),
 ``signed-certificate-not-used`` (Accepted, but the old certificate is kept),
@@ -24,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -121,8 +123,12 @@ class CertificateSigning:
         return "the certificate does not chain to the Central System root this charge point trusts"
 
     def _install(self, chain_pem: str, key: ec.EllipticCurvePrivateKey) -> None:
-        folder = Path(self._station.state_path).parent
-        certificate, private_key = folder / "charge-point-certificate.pem", folder / "charge-point-certificate.key"
+        """Next to the key it was started with (never next to the state file, which lies in the harness's run
+        directory, where no private key may be), else in a private temporary directory."""
+        current = self._station.client_certificate
+        folder = Path(current[1]).parent if current else Path(tempfile.mkdtemp(prefix="ocpp-sim-certificate-"))
+        stem = f"{self._settings.charge_point_id}-renewed"
+        certificate, private_key = folder / f"{stem}.pem", folder / f"{stem}.key"
         certificate.write_text(chain_pem, encoding="utf-8")
         data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                  serialization.NoEncryption())

@@ -55,6 +55,10 @@ class CertificateStore:
                     LOG.warning("CA file %s unreadable (%s): no CentralSystemRootCertificate listed", ca_file, exc)
             store.save()
 
+    def roots(self, kind: str) -> list[x509.Certificate]:
+        """The installed certificates of ``kind`` (what a signing certificate must chain to)."""
+        return [_load(p) for p in self._installed(kind)]
+
     def _installed(self, kind: str) -> list[str]:
         return list(self._store.data["certificates"].get(kind, []))
 

@@ -287,6 +287,14 @@ class SimChargePoint(ChargePoint):
         self.defer(then)
         return call_result.ExtendedTriggerMessage(status=status)
 
+    @on(Action.signed_update_firmware)
+    def on_signed_update_firmware(self, request_id, firmware, retries=None, retry_interval=None, **_):
+        if not self._device.firmware.supported:
+            raise OCPPNotImplemented(description="FirmwareManagement is not a supported feature profile")
+        status, then = self._device.signed_firmware.update(request_id, firmware, retries, retry_interval)
+        self.defer(then)
+        return call_result.SignedUpdateFirmware(status=status)
+
     @on(Action.install_certificate)
     def on_install_certificate(self, certificate_type, certificate, **_):
         status, then = self._device.certificates.install(certificate_type, certificate)

@@ -204,6 +204,12 @@ FAULTS: dict[str, Fault] = {
     "no-security-event-for-invalid-root-certificate": Fault(
         "rejects an invalid CentralSystemRootCertificate but sends no SecurityEventNotification "
         "InvalidCentralSystemCertificate", "TC_078"),
+    "firmware-signature-not-verified": Fault("reports SignatureVerified and installs a firmware whose signature "
+                                             "does not verify", "TC_081"),
+    "no-security-event-for-invalid-signature": Fault("reports InvalidSignature but sends no "
+                                                     "SecurityEventNotification InvalidFirmwareSignature", "TC_081"),
+    "signed-firmware-status-wrong-request-id": Fault("reports SignedFirmwareStatusNotification with a requestId "
+                                                     "other than the SignedUpdateFirmware's", "TC_080 TC_081"),
     "sign-certificate-not-sent": Fault("answers ExtendedTriggerMessage(SignChargePointCertificate) Accepted and "
                                        "sends no SignCertificate", "TC_074 TC_077"),
     "csr-without-cpo-name": Fault("sends a CSR whose subject has no organizationName (O), not the CpoName",

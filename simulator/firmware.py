@@ -198,12 +198,19 @@ class FirmwareManagement:
 
     def after_boot(self) -> None:
         """A firmware installed before the reboot is reported now."""
-        pending = (self._store.data.get("firmware") or {}).get("installed")
-        if pending:
+        pending = self._store.data.get("firmware") or {}
+        if pending.get("installed"):
             self._store.data["firmware"] = {}
             self._store.save()
             self.firmware_status = "Idle"
-            self._tasks.spawn(self._send(call.FirmwareStatusNotification(status="Installed")), "fsn-installed")
+            request_id = pending.get("signed_request_id")      # a SignedUpdateFirmware (simulator.signed_update)
+            if request_id is not None:
+                if self._faults.active("signed-firmware-status-wrong-request-id"):
+                    request_id += 1
+                notification = call.SignedFirmwareStatusNotification(status="Installed", request_id=request_id)
+            else:
+                notification = call.FirmwareStatusNotification(status="Installed")
+            self._tasks.spawn(self._send(notification), "fsn-installed")
 
     # -- UpdateFirmware ------------------------------------------------------------------------------------
     def update(self, location: str, retrieve_date: str, retries: int | None, retry_interval: int | None) -> None:

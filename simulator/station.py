@@ -36,6 +36,7 @@ from . import clock, remote_trigger
 from .behaviours import Behaviours
 from .certificate_signing import CertificateSigning
 from .certificate_store import CertificateStore
+from .signed_update import SignedFirmwareUpdate
 from .charge_point import SimChargePoint
 from .config import is_integer
 from .control import ControlServer
@@ -115,6 +116,10 @@ class Station:
             self.device.certificates = CertificateStore(
                 self.settings, self.device.config, self.device.store, self.device.link, self.faults,
                 self.device.tasks, self.device.logs.security, self.ca_file)
+            self.device.signed_firmware = SignedFirmwareUpdate(
+                self.device.firmware, self.device.certificates, self.device.store, self.device.link, self.faults,
+                self.device.tasks, self.device.transactions, self.device.logs.security,
+                lambda: self.request_reset("Soft"))
             self.device.signing = CertificateSigning(self.settings, self.device.config, self.device.link,
                                                      self.faults, self.device.tasks, self.device.logs.security, self)
             await self._powered_run(already_booted=first and self._booted_before(self.device))

@@ -15,6 +15,9 @@ PICS = {"seed-fixed-cable": SEED_PICS, "detachable-cable": DETACHABLE_PICS}
 #: say the same), the detachable one in parallel.
 RUNS = {"seed-fixed-cable": (SEED_PICS, ()), "seed-parallel": (SEED_PICS, ("-n", "auto")),
         "detachable-cable": (DETACHABLE_PICS, ("-n", "auto"))}
+#: the serial seed run alone takes about 300 s of case time (TC_083 waits its 60 s long operation timeout
+#: for a reconnect at the old security profile that must not come)
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")

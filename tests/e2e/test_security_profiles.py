@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from testcases.security.test_connection_security import NEW_AUTHORIZATION_KEY
 from tests.e2e.runner import DETACHABLE_PICS, SEED_PICS, fast_pics, harness_runner
 
 CASES = "TC_001_CS or TC_003_CS or TC_013_CS"
@@ -78,13 +79,19 @@ def test_security_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path
     run's file servers with the run's own PKI."""
     run = harness_runner(tmp_path)
     outcome = run(_at_profile(source, tmp_path, profile), "--pki-dir", str(tmp_path / "pki"),
-                  "-k", " or ".join(sorted(RUNS_AT)) + " or TC_079_CS")
+                  "-k", " or ".join(sorted(RUNS_AT)) + " or TC_079_CS or TC_080_CS or TC_081_CS")
     assert outcome.exit_code == 0, outcome.output
     verdicts = {case: r["verdict"] for case, r in outcome.results.items()}
     assert set(verdicts.values()) == {"passed"}, verdicts
     for case, profiles in RUNS_AT.items():
         ran_at = outcome.results[case]["security_profile"]
         assert ran_at in profiles and (profile in profiles) <= (ran_at == profile), (case, ran_at)
+
+    secrets = [b"PRIVATE KEY", yaml.safe_load(source.read_text(encoding="utf-8"))["test_setup"][
+        "basic_auth_password"].encode(), NEW_AUTHORIZATION_KEY.encode(), bytes.fromhex(NEW_AUTHORIZATION_KEY)]
+    for path in (p for p in outcome.run_dir.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        assert not [s for s in secrets if s in content], f"a secret in {path}"
 
 
 @pytest.mark.parametrize(("source", "profile"), [(DETACHABLE_PICS, 1), (SEED_PICS, 2)], ids=["1to2", "2to3"])

@@ -1,0 +1,101 @@
+"""The harness as the firmware's manufacturer (OCPP 1.6 Security Whitepaper edition 3, TC_080_CS and
+TC_081_CS): a ManufacturerRootCertificate and a firmware signing certificate under it, kept in the PKI
+directory (keys mode 0600, never in a run directory), and signatures over the images the run's file servers
+serve.
+
+A charger trusts a firmware signing certificate that chains to one of its ManufacturerRootCertificates; the
+cases install the harness's root with InstallCertificate first (as EVerest's tests do) and delete it after, so
+a real charger can be tested with the image its vendor provides (``--firmware-dir``), signed here. The
+signature is ECDSA P-256 over SHA-256 of the file, DER, in base64 (the whitepaper: "Base64 encoded firmware
+signature").
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+FOLDER = "firmware-signing"
+VALIDITY = dt.timedelta(days=825)
+
+
+@dataclass(frozen=True)
+class FirmwareSigner:
+    """The manufacturer's root and signing certificate in ``directory`` (created when missing)."""
+
+    directory: Path
+
+    @property
+    def root_certificate(self) -> Path:
+        return self.directory / "manufacturer-root.pem"
+
+    @property
+    def signing_certificate(self) -> Path:
+        return self.directory / "firmware-signing.pem"
+
+    @classmethod
+    def ensure(cls, pki_dir: Path) -> "FirmwareSigner":
+        signer = cls(pki_dir / FOLDER)
+        signer.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(signer.directory, 0o700)
+        if not (signer.root_certificate.exists() and signer.signing_certificate.exists()):
+            root_key = ec.generate_private_key(ec.SECP256R1())
+            root = _certificate(_name("OCPP harness manufacturer root"), root_key.public_key(), root_key, None, ca=True)
+            key = ec.generate_private_key(ec.SECP256R1())
+            leaf = _certificate(_name("OCPP harness firmware signing"), key.public_key(), root_key, root, ca=False)
+            _write_key(signer.directory / "firmware-signing.key", key)
+            signer.root_certificate.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+            signer.signing_certificate.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+        return signer
+
+    def root_pem(self) -> str:
+        return self.root_certificate.read_text(encoding="utf-8")
+
+    def signing_pem(self) -> str:
+        return self.signing_certificate.read_text(encoding="utf-8")
+
+    def sign(self, image: bytes) -> str:
+        """The base64 signature of ``image`` with the signing key."""
+        key = serialization.load_pem_private_key((self.directory / "firmware-signing.key").read_bytes(), None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return base64.b64encode(key.sign(image, ec.ECDSA(hashes.SHA256()))).decode()
+
+    def wrong_signature(self, image: bytes) -> str:
+        """A signature by the signing key over other bytes (the image with one byte changed): the invalid
+        signature of TC_081_CS."""
+        tampered = bytes([image[0] ^ 0x01]) + image[1:] if image else b"\x01"
+        return self.sign(tampered)
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OCPP harness"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _certificate(subject: x509.Name, public_key, issuer_key, issuer: x509.Certificate | None,  # type: ignore[no-untyped-def]
+                 *, ca: bool) -> x509.Certificate:
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(subject)
+               .issuer_name(issuer.subject if issuer else subject).public_key(public_key)
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + VALIDITY)
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)

@@ -1,0 +1,150 @@
+"""10 Security: secure firmware update, OCPP 1.6 Security Whitepaper edition 3: TC_080_CS (a valid signature
+installs) and TC_081_CS (an invalid signature is refused, with its security event).
+
+The harness plays the manufacturer (harness/firmware_signature.py): it installs its ManufacturerRootCertificate
+on the charger (InstallCertificate, as EVerest's tests do), signs the image its file server serves (the
+vendor's own with ``--firmware-dir``), sends SignedUpdateFirmware, and deletes its root again at the end, so
+the charger trusts what it trusted before. Every SignedFirmwareStatusNotification must carry the request's
+requestId, in the whitepaper's order: Downloading, Downloaded, SignatureVerified, Installing,
+InstallRebooting (optional, as in the plan), the reboot, Installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, AsyncIterator
+
+from cryptography import x509
+
+from harness.certificate_hash import HashData
+from harness.csms.matching import not_equal, one_of
+from harness.csms.station import Received, Station
+from harness.files import FileServers, claims_security_whitepaper
+from harness.firmware_signature import FirmwareSigner
+from harness.security_profiles import supported
+from harness.testcase import all_of, testcase
+from harness.verdicts import Failed
+from testcases.firmware.test_firmware import RETRIEVE_IN_S, firmware_management, require_downloaded, retrieve_date
+
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
+FINAL = ("Installed", "InstallationFailed", "DownloadFailed", "InvalidSignature", "InvalidCertificate")
+
+
+def secure_firmware(pics: Any) -> str | None:
+    """Signed firmware is part of the Security Whitepaper: claimed with Advanced Security, or with security
+    profile 2 (the seed certificate's Core: "secure firmware updates and Security Profile 2")."""
+    if claims_security_whitepaper(pics) or 2 in supported(pics):
+        return None
+    return ("Advanced Security = No in certification_profiles and security profile 2 not claimed (Core with "
+            "cipher suites, C-12): the charger does not claim the Security Whitepaper's secure firmware update")
+
+
+APPLIES = all_of(firmware_management, secure_firmware)
+
+
+@contextlib.asynccontextmanager
+async def manufacturer_root(cs: Station, signer: FirmwareSigner, timeout: float) -> AsyncIterator[None]:
+    """The harness's ManufacturerRootCertificate installed for the case, and deleted after it (once the
+    charger is connected again, best effort: the case's own verdict stands)."""
+    response = await cs.call("InstallCertificate", certificateType=MANUFACTURER_ROOT, certificate=signer.root_pem())
+    cs.require(response["status"] == "Accepted",
+               f"InstallCertificate(ManufacturerRootCertificate) answered {response['status']}, expected Accepted: "
+               f"the charger must trust the signing certificate of the firmware (a root made for the run)")
+    try:
+        yield
+    except Failed:              # let an update still going on end first, so its reboot stays in this case
+        def over() -> bool:
+            return any(r.action == "SignedFirmwareStatusNotification" and r["status"] in FINAL for r in cs.since())
+        with contextlib.suppress(Failed):
+            await cs.wait_for(over, "the signed firmware update to end", timeout)
+        raise
+    finally:
+        root = x509.load_pem_x509_certificate(signer.root_pem().encode())
+        with contextlib.suppress(Failed, ConnectionError):
+            await cs.wait_connected(timeout)
+            await cs.call("DeleteCertificate", certificateHashData=HashData.of(root).to_ocpp())
+
+
+async def signed_update(cs: Station, files: FileServers, signer: FirmwareSigner, *, valid: bool) -> tuple[int, str, float, int]:
+    """SignedUpdateFirmware of the served valid image, signed (or not) by the harness → Accepted:
+    (requestId, location, retrieveDateTime on the monotonic clock, when it was sent)."""
+    location, image = files.firmware_url("valid"), files.image("valid")
+    date, retrieve_at = retrieve_date()
+    request_id, sent_ns = int(time.time()) % 1_000_000, time.monotonic_ns()
+    signature = signer.sign(image) if valid else signer.wrong_signature(image)
+    response = await cs.call("SignedUpdateFirmware", requestId=request_id, firmware={
+        "location": location, "retrieveDateTime": date, "signingCertificate": signer.signing_pem(),
+        "signature": signature})
+    cs.require(response["status"] == "Accepted",
+               f"SignedUpdateFirmware answered {response['status']}, expected Accepted: the signingCertificate "
+               f"chains to the ManufacturerRootCertificate just installed")
+    return request_id, location, retrieve_at, sent_ns
+
+
+async def next_status(cs: Station, request_id: int, previous: str, expected: tuple[str, ...],
+                      timeout: float) -> Received:
+    """The SignedFirmwareStatusNotification after ``previous`` (repeats skipped) must be one of ``expected``,
+    with the request's requestId."""
+    received = await cs.expect("SignedFirmwareStatusNotification", status=not_equal(previous), timeout=timeout)
+    cs.require(received["status"] in expected,
+               f"SignedFirmwareStatusNotification {received['status']} followed {previous}, expected "
+               f"{' or '.join(expected)} (Security Whitepaper: Downloading, Downloaded, SignatureVerified, "
+               f"Installing, InstallRebooting, Installed)")
+    require_request_id(cs, received, request_id)
+    return received
+
+
+def require_request_id(cs: Station, notification: Received, request_id: int) -> None:
+    cs.require(notification["requestId"] == request_id,
+               f"SignedFirmwareStatusNotification({notification['status']}) carries requestId "
+               f"{notification['requestId']}, expected {request_id}, the requestId of SignedUpdateFirmware.req")
+
+
+async def downloaded(cs: Station, files: FileServers, request_id: int, location: str, retrieve_at: float,
+                     sent_ns: int, long_wait: float) -> None:
+    """Downloading (with the requestId), then Downloaded, and the server sent the whole image."""
+    first = await cs.expect("SignedFirmwareStatusNotification", status="Downloading",
+                            timeout=RETRIEVE_IN_S + long_wait)
+    require_request_id(cs, first, request_id)
+    await next_status(cs, request_id, "Downloading", ("Downloaded",), long_wait)
+    await require_downloaded(cs, files, location, retrieve_at, sent_ns)
+
+
+@testcase("TC_080_CS", "Secure Firmware Update", block="security", profile="Advanced Security", applies=APPLIES)
+async def test_secure_firmware_update(cs, setup, files: FileServers, firmware_signer: FirmwareSigner):
+    """InstallCertificate(ManufacturerRootCertificate) → Accepted; SignedUpdateFirmware(the served image, signed
+    by the harness) → Accepted; SignedFirmwareStatusNotification Downloading, Downloaded (the server sent the
+    image), SignatureVerified, Installing, (InstallRebooting), the reboot (BootNotification), Installed, all
+    with the requestId; the root is deleted again."""
+    long_wait = setup.timeouts.long_operation
+    async with manufacturer_root(cs, firmware_signer, long_wait):
+        request_id, location, retrieve_at, sent_ns = await signed_update(cs, files, firmware_signer, valid=True)
+        await downloaded(cs, files, request_id, location, retrieve_at, sent_ns, long_wait)
+        await next_status(cs, request_id, "Downloaded", ("SignatureVerified",), long_wait)
+        await next_status(cs, request_id, "SignatureVerified", ("Installing",), long_wait)
+        await cs.expect("BootNotification", timeout=long_wait)
+        installed = await cs.expect("SignedFirmwareStatusNotification", status=one_of(*FINAL), timeout=long_wait)
+        require_request_id(cs, installed, request_id)
+        cs.require(installed["status"] == "Installed",
+                   f"SignedFirmwareStatusNotification {installed['status']} after the reboot, expected Installed")
+
+
+@testcase("TC_081_CS", "Secure Firmware Update – Invalid Signature", block="security", profile="Advanced Security",
+          applies=APPLIES)
+async def test_secure_firmware_update_invalid_signature(cs, setup, files: FileServers,
+                                                        firmware_signer: FirmwareSigner):
+    """As TC_080 with a signature over other bytes: Downloading, Downloaded, then in any order
+    SignedFirmwareStatusNotification InvalidSignature and SecurityEventNotification InvalidFirmwareSignature;
+    no Installing and no reboot within a message timeout after them."""
+    long_wait = setup.timeouts.long_operation
+    async with manufacturer_root(cs, firmware_signer, long_wait):
+        request_id, location, retrieve_at, sent_ns = await signed_update(cs, files, firmware_signer, valid=False)
+        await downloaded(cs, files, request_id, location, retrieve_at, sent_ns, long_wait)
+        await next_status(cs, request_id, "Downloaded", ("InvalidSignature",), long_wait)
+        await cs.expect("SecurityEventNotification", type="InvalidFirmwareSignature", timeout=cs.message_timeout)
+        await cs.expect_no("SignedFirmwareStatusNotification", within=cs.message_timeout,
+                           status=one_of("SignatureVerified", "Installing", "InstallRebooting", "Installed"))
+        cs.require(not any(r.action == "BootNotification" for r in cs.since()),
+                   "the charge point rebooted after reporting InvalidSignature: a firmware whose signature does "
+                   "not verify must not be installed")

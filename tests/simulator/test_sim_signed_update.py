@@ -1,0 +1,36 @@
+"""The reference charge point's check of a signed firmware (TC_080, TC_081): the signature over the bytes,
+and the signing certificate against its installed ManufacturerRootCertificates."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from harness.certificate_hash import test_root
+from harness.firmware_signature import FirmwareSigner
+from simulator.signed_update import SignedFirmwareUpdate, _signature_ok
+
+IMAGE = b"some firmware"
+
+
+def updater(roots) -> SignedFirmwareUpdate:
+    certificates = SimpleNamespace(roots=lambda kind: roots)
+    return SignedFirmwareUpdate(None, certificates, None, None, SimpleNamespace(active=lambda name: False),
+                                None, None, None, lambda: None)
+
+
+def test_the_signature_is_checked_over_the_bytes(tmp_path):
+    signer = FirmwareSigner.ensure(tmp_path)
+    assert _signature_ok(signer.signing_pem(), signer.sign(IMAGE), IMAGE)
+    assert not _signature_ok(signer.signing_pem(), signer.wrong_signature(IMAGE), IMAGE)
+    assert not _signature_ok(signer.signing_pem(), "not base64!", IMAGE)
+
+
+def test_the_signing_certificate_must_chain_to_an_installed_manufacturer_root(tmp_path):
+    from cryptography import x509
+
+    signer = FirmwareSigner.ensure(tmp_path)
+    root = x509.load_pem_x509_certificate(signer.root_pem().encode())
+    assert updater([root])._certificate_problem(signer.signing_pem()) is None
+    assert "does not chain" in updater([test_root("other")])._certificate_problem(signer.signing_pem())
+    status, _ = updater([]).update(1, {"signing_certificate": signer.signing_pem()}, None, None)
+    assert status == "InvalidCertificate"
