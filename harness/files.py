@@ -69,7 +69,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from harness.csms.trace import Trace
 from harness.verdicts import HarnessError
@@ -165,20 +165,6 @@ class FileTls:
         return context
 
 
-@contextlib.contextmanager
-def _pki_lock(directory: Path) -> Iterator[None]:
-    """One process at a time creates the PKI's root (the workers of a parallel run start together)."""
-    import fcntl
-
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def file_server_tls(pki_dir: Path, host: str, key_type: str, folder: Path) -> FileTls:
     """A server certificate for the file servers on ``host``, signed by the root of the PKI in ``pki_dir``
     (created there when missing, as the wss:// listener would), written with its key into ``folder``."""
@@ -189,10 +175,9 @@ def file_server_tls(pki_dir: Path, host: str, key_type: str, folder: Path) -> Fi
 
     names = tuple(dict.fromkeys([*p.default_server_names(host), host] if host not in ("", "0.0.0.0", "::")
                                 else p.default_server_names(host)))
-    with _pki_lock(pki_dir):
-        authority = p.TestPki(pki_dir)
-        if not authority.root_certificate.exists():
-            p.TestPki.ensure(pki_dir, names, key_type)
+    authority = p.TestPki(pki_dir)
+    if not authority.root_certificate.exists():
+        p.TestPki.ensure(pki_dir, names, key_type)          # under the PKI's lock
     try:
         root_key, root = authority._root()
     except (OSError, ValueError) as exc:

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from harness.pki import pki_lock
+
 FOLDER = "firmware-signing"
 VALIDITY = dt.timedelta(days=825)
 
@@ -44,17 +46,21 @@ class FirmwareSigner:
     @classmethod
     def ensure(cls, pki_dir: Path) -> "FirmwareSigner":
         signer = cls(pki_dir / FOLDER)
-        signer.directory.mkdir(parents=True, exist_ok=True)
-        os.chmod(signer.directory, 0o700)
-        if not (signer.root_certificate.exists() and signer.signing_certificate.exists()):
-            root_key = ec.generate_private_key(ec.SECP256R1())
-            root = _certificate(_name("OCPP harness manufacturer root"), root_key.public_key(), root_key, None, ca=True)
-            key = ec.generate_private_key(ec.SECP256R1())
-            leaf = _certificate(_name("OCPP harness firmware signing"), key.public_key(), root_key, root, ca=False)
-            _write_key(signer.directory / "firmware-signing.key", key)
-            signer.root_certificate.write_bytes(root.public_bytes(serialization.Encoding.PEM))
-            signer.signing_certificate.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+        with pki_lock(pki_dir):                 # the workers of a parallel run start together
+            signer.directory.mkdir(parents=True, exist_ok=True)
+            os.chmod(signer.directory, 0o700)
+            if not (signer.root_certificate.exists() and signer.signing_certificate.exists()):
+                signer._create()
         return signer
+
+    def _create(self) -> None:
+        root_key = ec.generate_private_key(ec.SECP256R1())
+        root = _certificate(_name("OCPP harness manufacturer root"), root_key.public_key(), root_key, None, ca=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        leaf = _certificate(_name("OCPP harness firmware signing"), key.public_key(), root_key, root, ca=False)
+        _write_key(self.directory / "firmware-signing.key", key)
+        self.root_certificate.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+        self.signing_certificate.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
 
     def root_pem(self) -> str:
         return self.root_certificate.read_text(encoding="utf-8")

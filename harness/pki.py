@@ -26,6 +26,7 @@ proves a declared suite works, which is what the certificate states.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
@@ -33,7 +34,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -110,9 +111,14 @@ class TestPki:
 
     @classmethod
     def ensure(cls, directory: Path, server_names: Iterable[str], key_type: str = "ec") -> "TestPki":
-        """Create the root, the server certificate and the charge point CA file when they are missing."""
+        """Create the root, the server certificate and the charge point CA file when they are missing (one
+        process at a time: the runs and workers that share a PKI directory start together)."""
+        with pki_lock(directory):
+            return cls._ensure(directory, server_names, key_type)
+
+    @classmethod
+    def _ensure(cls, directory: Path, server_names: Iterable[str], key_type: str) -> "TestPki":
         pki = cls(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         os.chmod(directory, 0o700)
         if not pki.root_certificate.exists():
             key = _new_key("ec")
@@ -141,14 +147,19 @@ class TestPki:
         folder = self.directory / "charge-points"
         folder.mkdir(mode=0o700, exist_ok=True)
         credentials = ChargePointCredentials(folder / f"{charge_point_id}.pem", folder / f"{charge_point_id}.key")
-        if not credentials.certificate.exists():
-            root_key, root = self._root()
-            key = _new_key("ec")
-            leaf = _leaf_certificate(key, root_key, root, _name(charge_point_id, organization),
-                                     ExtendedKeyUsageOID.CLIENT_AUTH, [])
-            _write_key(credentials.private_key, key)
-            _write_pem(credentials.certificate, [leaf, root])
+        with pki_lock(self.directory):
+            if not credentials.certificate.exists():
+                self._issue_charge_point(credentials, charge_point_id, organization)
         return credentials
+
+    def _issue_charge_point(self, credentials: ChargePointCredentials, charge_point_id: str,
+                            organization: str) -> None:
+        root_key, root = self._root()
+        key = _new_key("ec")
+        leaf = _leaf_certificate(key, root_key, root, _name(charge_point_id, organization),
+                                 ExtendedKeyUsageOID.CLIENT_AUTH, [])
+        _write_key(credentials.private_key, key)
+        _write_pem(credentials.certificate, [leaf, root])
 
     def server_context(self, security_profile: int, cipher_suites: Iterable[str]) -> ssl.SSLContext:
         """TLS 1.2 with the declared suites; at profile 3 a client certificate from ``charge-point-ca.pem``."""
@@ -206,6 +217,20 @@ def subject_common_name(certificate: dict) -> str | None:
 
 
 # --------------------------------------------------------------------------- building blocks
+
+
+@contextlib.contextmanager
+def pki_lock(directory: Path) -> Iterator[None]:
+    """One process at a time creates files in the PKI directory (an flock on its ``.lock``; not re-entrant)."""
+    import fcntl
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _new_key(kind: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
