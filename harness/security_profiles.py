@@ -93,5 +93,14 @@ class ListenerSwitch:
     def profile(self) -> int:
         return int(self.session.security_profile)
 
-    async def switch(self, profile: int) -> None:
-        await self.session.switch_listener(profile)
+    async def switch(self, profile: int, suites: tuple[str, ...] | None = None) -> None:
+        """Restart at ``profile``, offering only the cipher suites ``suites`` (IANA names) if given."""
+        await self.session.switch_listener(profile, suites)
+
+    def servable(self, suites: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """(the suites the listener can offer with its server key, the others): one key, ECDSA or RSA."""
+        from harness.pki import CIPHER_SUITES, server_key_type
+
+        kind = server_key_type(suites)
+        can = [s for s in suites if s in CIPHER_SUITES and CIPHER_SUITES[s][1] == kind]
+        return can, [s for s in suites if s not in can]

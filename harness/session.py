@@ -233,9 +233,10 @@ class HarnessSession:
             return f"{hellos} TLS handshake(s) began and none completed: {why}"
         return f"no connection attempt reached {self.central.url}"
 
-    def _listener(self, profile: int | None = None) -> Listener:
-        """ws:// at security profiles 0 and 1; wss:// from the PKI directory at 2 and 3. The PKI is made at
-        the start when the run may use TLS: at profile 2 or 3, or when TC_083_CS may upgrade to it."""
+    def _listener(self, profile: int | None = None, suites: tuple[str, ...] | None = None) -> Listener:
+        """ws:// at security profiles 0 and 1; wss:// from the PKI directory at 2 and 3, offering the C-12
+        suites (or only ``suites``, TC_086_CS and TC_087_CS try each). The PKI is made at the start when the
+        PICS claims a TLS profile."""
         host, port = self.options.csms_host, self.options.csms_port
         profile = self.pics.test_setup.security_profile if profile is None else profile
         if self.pki is None and max(supported(self.pics) | {profile}) >= 2:
@@ -245,11 +246,12 @@ class HarnessSession:
         if profile < 2:
             return Listener(host, port, profile)
         assert self.pki is not None
-        return Listener(host, port, profile, self.pki.server_context(profile, self.pics.cipher_suites))
+        return Listener(host, port, profile, self.pki.server_context(profile, suites or self.pics.cipher_suites))
 
-    async def switch_listener(self, profile: int) -> None:
-        """Listen anew at ``profile`` on the same port (TC_083_CS); the charger's connection is closed."""
-        await self.central.restart(self._listener(profile))
+    async def switch_listener(self, profile: int, suites: tuple[str, ...] | None = None) -> None:
+        """Listen anew at ``profile`` on the same port (TC_083_CS), offering only ``suites`` if given; the
+        charger's connection is closed."""
+        await self.central.restart(self._listener(profile, suites))
         self.security_profile = profile
         self.trace.add("connection", event="listening", detail={"url": self.central.url, "security_profile": profile})
 

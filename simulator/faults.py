@@ -188,6 +188,8 @@ FAULTS: dict[str, Fault] = {
                                                  "current one) Accepted instead of Rejected", "TC_084"),
     "basic-auth-wrong-user": Fault("reconnects after a lost connection with its serial number as the Basic auth "
                                    "username instead of the chargePointId", "TC_085 TC_086"),
+    "cipher-suite-aes256-unsupported": Fault("offers only the AES-128 suites over TLS 1.2, although its C-12 "
+                                             "claims an AES-256 one too", "TC_086 TC_087"),
     "client-certificate-not-presented-on-reconnect": Fault(
         "at security profile 3, reconnects after a lost connection without presenting its ChargePointCertificate",
         "TC_087"),

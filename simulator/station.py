@@ -230,6 +230,8 @@ class Station:
         if url.startswith("wss://"):
             trusted = None if self.faults.active("central-system-root-not-installed") else self.ca_file
             context = ssl.create_default_context(cafile=trusted)
+            if self.faults.active("cipher-suite-aes256-unsupported"):
+                context.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
             if self.client_certificate and profile == 3 and not (
                     self.faults.active("client-certificate-not-presented-on-reconnect")
                     and self._sessions_since_power_up):

@@ -52,7 +52,10 @@ def security_log(pics: Any) -> str | None:
 # ------------------------------------------------------------------------ what the listener saw
 
 
-async def next_attempt(cs: Station, basic_auth: BasicAuth, since_ns: int, timeout: float, what: str) -> Attempt:
+async def next_attempt(cs: Station, basic_auth: BasicAuth, since_ns: int, timeout: float, what: str,
+                       given_up: str = "the charge point did not trust the server certificate, or, at security "
+                                       "profile 3, presented no certificate that chains to the charge point CA "
+                                       "the listener trusts") -> Attempt:
     """The charger's first connection attempt since ``since_ns`` (admitted or refused), waited for at most
     ``timeout`` s; none fails the step, which says ``what`` was expected."""
     try:
@@ -62,9 +65,7 @@ async def next_attempt(cs: Station, basic_auth: BasicAuth, since_ns: int, timeou
             raise
         hellos = basic_auth.handshakes(since_ns)
         cs.require(False, f"no connection attempt within {timeout:.1f} s: expected {what}" + (
-            f"; {hellos} TLS handshake(s) began and none completed (the charge point did not trust the server "
-            f"certificate, or, at security profile 3, presented no certificate that chains to the charge point "
-            f"CA the listener trusts)" if hellos else ""))
+            f"; {hellos} TLS handshake(s) began and none completed ({given_up})" if hellos else ""))
     return basic_auth.attempts(since_ns)[0]
 
 
@@ -252,31 +253,60 @@ async def tls_reconnect(cs: Station, pics: Any, basic_auth: BasicAuth, what: str
     return attempt
 
 
+async def every_suite(cs: Station, pics: Any, listener: Any, basic_auth: BasicAuth) -> None:
+    """Each C-12 suite the PICS claims works on its own: the listener restarts offering only that one, and
+    the charger must reconnect with it (beyond OCTT, which accepts any one suite: the certificate lists every
+    claimed suite as supported). The listener's one server key serves either the ECDSA or the RSA suites; the
+    others cannot be tried in this run. The listener offers all of them again at the end."""
+    servable, _ = listener.servable(tuple(pics.cipher_suites))
+    try:
+        for suite in servable:
+            cs.steps.next(f"the Central System offers only {suite}: the charge point reconnects with it")
+            since = basic_auth.mark()
+            await listener.switch(listener.profile, (suite,))
+            attempt = await next_attempt(cs, basic_auth, since, pics.test_setup.timeouts.long_operation,
+                                         f"the charge point to reconnect with {suite}, which its C-12 claims",
+                                         f"no cipher suite in common: the charge point does not offer {suite}")
+            cs.require(attempt.admitted, f"with only {suite} offered, the charge point's connection was "
+                                         f"{attempt.describe()}; C-12 claims it supports {suite}")
+            cs.require(attempt.detail.get("cipher") == CIPHER_SUITES[suite][0],
+                       f"with only {suite} offered, the connection negotiated {negotiated(attempt)}")
+    finally:
+        if len(servable) > 0:
+            await listener.switch(listener.profile)
+            with contextlib.suppress(Failed):
+                await cs.wait_connected(pics.test_setup.timeouts.long_operation)
+
+
 @testcase("TC_086_CS", "TLS – server-side certificate – Valid certificate", block="security",
           profile="Advanced Security", security_profiles=(2,))
-async def test_tls_server_side_certificate_valid(cs, pics, basic_auth):
+async def test_tls_server_side_certificate_valid(cs, pics, listener, basic_auth):
     """The harness closes the connection; the charger reconnects over wss://, having checked the harness's
     server certificate against its CentralSystemRootCertificate (the run's PKI root), with TLS 1.2 or later
     and a suite of its C-12 list, and presents ``Authorization: Basic`` with its chargePointId and
     AuthorizationKey, which the listener checks. That the charger refuses an untrusted server certificate is
-    not part of this case (OCTT's is the valid-certificate path only)."""
+    not part of this case (OCTT's is the valid-certificate path only). Then each claimed C-12 suite alone
+    (:func:`every_suite`)."""
     setup = pics.test_setup
     attempt = await tls_reconnect(cs, pics, basic_auth, "HTTP Basic authentication")
     user = attempt.detail.get("basic_auth_user")
     cs.require(user == setup.charge_point_id,
                f"the Basic auth username is {user}, expected the chargePointId {setup.charge_point_id}")
+    await every_suite(cs, pics, listener, basic_auth)
 
 
 @testcase("TC_087_CS", "TLS – Client-side certificate – valid certificate", block="security",
           profile="Advanced Security", security_profiles=(3,))
-async def test_tls_client_side_certificate_valid(cs, pics, basic_auth):
+async def test_tls_client_side_certificate_valid(cs, pics, listener, basic_auth):
     """As TC_086, and the charger presents its ChargePointCertificate in the handshake: the listener requires
     one that chains to the run's charge point CA (a charger without it never completes the handshake, and the
     reason names the ClientHellos the listener saw), and whose subject CN is the chargePointId (Security
-    Whitepaper: the certificate names the Charge Point; refused with 403 otherwise)."""
+    Whitepaper: the certificate names the Charge Point; refused with 403 otherwise). Then each claimed C-12
+    suite alone (:func:`every_suite`)."""
     setup = pics.test_setup
     attempt = await tls_reconnect(cs, pics, basic_auth, "its ChargePointCertificate")
     common_name = attempt.detail.get("client_certificate_cn")
     cs.require(common_name == setup.charge_point_id,
                f"the client certificate's subject CN is {common_name}, expected the chargePointId "
                f"{setup.charge_point_id}")
+    await every_suite(cs, pics, listener, basic_auth)
