@@ -65,20 +65,24 @@ def _rsa_key_bits(certificate: x509.Certificate) -> bytes:
     return certificate.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
 
 
-def test_root(common_name: str, *, expired: bool = False) -> x509.Certificate:
-    """A self-signed root CA for a case to install (its key is thrown away); ``expired``: valid until
-    yesterday, the invalid certificate of TC_078_CS."""
+def test_root(common_name: str, *, expired: bool = False, not_yet_valid: bool = False,
+              signs_certificates: bool = True) -> x509.Certificate:
+    """A self-signed root CA for a case to install (its key is thrown away); the invalid ones: ``expired``
+    (valid until yesterday, TC_078_CS), ``not_yet_valid`` (from tomorrow), ``signs_certificates=False`` (its
+    key usage lacks keyCertSign)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OCPP harness"),
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.timezone.utc)
     start, end = (now - dt.timedelta(days=30), now - dt.timedelta(days=1)) if expired else (
         now - dt.timedelta(minutes=5), now + dt.timedelta(days=30))
+    if not_yet_valid:
+        start, end = now + dt.timedelta(days=1), now + dt.timedelta(days=30)
     builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-               .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                              critical=True))
+               .add_extension(x509.KeyUsage(signs_certificates is False, False, False, False, False,
+                                            signs_certificates, True, False, False), critical=True))
     return builder.sign(key, hashes.SHA256())
 
 

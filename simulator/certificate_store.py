@@ -135,6 +135,11 @@ def _problem(certificate_pem: str) -> str | None:
         is_ca = False
     if not is_ca:
         return "not a CA certificate (basicConstraints CA is not set)"
+    try:
+        if not certificate.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign:
+            return "its key usage does not include keyCertSign: it cannot sign certificates"
+    except x509.ExtensionNotFound:
+        pass
     now = dt.datetime.now(dt.timezone.utc)
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
         return f"not valid now (valid {certificate.not_valid_before_utc} to {certificate.not_valid_after_utc})"

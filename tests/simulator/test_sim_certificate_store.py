@@ -71,3 +71,11 @@ def test_faults(tmp_path):
     kept = store(tmp_path / "b", "certificate-not-deleted", aq1=True)
     kept.install(KIND, pem(root))
     assert kept.delete(HashData.of(root).to_ocpp()) == "Accepted" and kept.hash_data(KIND)
+
+
+def test_every_kind_of_invalid_root_is_rejected(tmp_path):
+    certificates = store(tmp_path)
+    for invalid in (test_root("old", expired=True), test_root("early", not_yet_valid=True),
+                    test_root("no signing", signs_certificates=False)):
+        assert certificates.install(KIND, pem(invalid))[0] == "Rejected"
+    assert certificates.hash_data(KIND) == []

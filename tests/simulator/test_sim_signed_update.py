@@ -34,3 +34,15 @@ def test_the_signing_certificate_must_chain_to_an_installed_manufacturer_root(tm
     assert "does not chain" in updater([test_root("other")])._certificate_problem(signer.signing_pem())
     status, _ = updater([]).update(1, {"signing_certificate": signer.signing_pem()}, None, None)
     assert status == "InvalidCertificate"
+
+
+def test_a_signature_by_another_key_is_refused(tmp_path):
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    signer = FirmwareSigner.ensure(tmp_path)
+    other = ec.generate_private_key(ec.SECP256R1())
+    wrong_key = base64.b64encode(other.sign(IMAGE, ec.ECDSA(hashes.SHA256()))).decode()
+    assert not _signature_ok(signer.signing_pem(), wrong_key, IMAGE)
