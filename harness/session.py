@@ -240,8 +240,7 @@ class HarnessSession:
         host, port = self.options.csms_host, self.options.csms_port
         profile = self.pics.test_setup.security_profile if profile is None else profile
         if self.pki is None and max(supported(self.pics) | {profile}) >= 2:
-            suites = self.pics.cipher_suites
-            self.pki = TestPki.for_listener(self.options.pki_dir, host, suites)
+            self.pki = TestPki.for_listener(self.options.pki_dir, host, self.pics.cipher_suites)
             self.run.write_run_info({"pki": {"directory": str(self.options.pki_dir), **self.pki.fingerprints()}})
         if profile < 2:
             return Listener(host, port, profile)
