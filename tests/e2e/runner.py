@@ -36,10 +36,18 @@ class RunOutcome:
         return self.results[case_id]["reason"]
 
 
-def fast_pics(source: Path, tmp_path: Path, message_timeout: int = 4) -> Path:
-    """The PICS with a shorter per-message timeout: a faulty charger is found out sooner."""
+def fast_pics(source: Path, tmp_path: Path, message_timeout: int | None = 4,
+              security_profile: int | None = None) -> Path:
+    """The PICS with a shorter per-message timeout: a faulty charger is found out sooner (``None`` keeps it).
+
+    ``security_profile`` overrides the PICS's: a scripted charger that speaks plain ws:// needs 1 (the seed
+    starts at 2, as its certificate says).
+    """
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    data["test_setup"]["timeouts"]["message"] = message_timeout
+    if message_timeout is not None:
+        data["test_setup"]["timeouts"]["message"] = message_timeout
+    if security_profile is not None:
+        data["test_setup"]["security_profile"] = security_profile
     path = tmp_path / source.name
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

@@ -14,7 +14,7 @@ import socket
 import sys
 
 from harness.dut.sim import SimulatorAdapter, SimulatorConfig
-from tests.e2e.runner import ROOT, SEED_PICS
+from tests.e2e.runner import ROOT, SEED_PICS, fast_pics
 
 SIDES = {"on both the EV side and the charge point side": "both", "on the EV side": "ev",
          "on the charge point side": "cp"}
@@ -37,12 +37,13 @@ def free_port() -> int:
 
 async def follow_prompts(tmp_path) -> tuple[int, list[str]]:
     port = free_port()
+    pics = fast_pics(SEED_PICS, tmp_path, message_timeout=None, security_profile=1)   # the person's charger: ws://
     harness = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "harness", "run", "--pics", str(SEED_PICS), "--dut", "manual",
+        sys.executable, "-m", "harness", "run", "--pics", str(pics), "--dut", "manual",
         "--csms-port", str(port), "-k", "TC_003_CS or TC_010_CS", "--report-dir", str(tmp_path / "reports"),
         "--run-id", "run", "--no-cache", cwd=ROOT, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL)
-    person = SimulatorAdapter(SimulatorConfig(SEED_PICS, f"ws://127.0.0.1:{port}", tmp_path / "state.json",
+    person = SimulatorAdapter(SimulatorConfig(pics, f"ws://127.0.0.1:{port}", tmp_path / "state.json",
                                               tmp_path / "simulator.log"))
     done: list[str] = []
     try:

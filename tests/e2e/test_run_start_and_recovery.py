@@ -148,7 +148,7 @@ def taken_as_it_is(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
     """One run (shared by the two tests below) with no RT-0 and no adapter that can power-cycle: the command
     adapter's bench only starts the charger, already booted, and stops it."""
     workdir = tmp_path_factory.mktemp("taken-as-it-is")
-    pics = without_remote_trigger(fast_pics(SEED_PICS, workdir), workdir)
+    pics = without_remote_trigger(fast_pics(SEED_PICS, workdir, security_profile=1), workdir)
     reports = workdir / "reports"
     command = [sys.executable, "-m", "harness", "run", "--pics", str(pics), "--dut", "command",
                "--dut-config", str(command_bench(workdir, pics)), "--report-dir", str(reports),
@@ -256,7 +256,7 @@ async def follow(person: SimulatorAdapter, prompt: str) -> None:
 
 
 def test_a_slow_person_is_given_the_physical_action_timeout(tmp_path):
-    pics = fast_pics(SEED_PICS, tmp_path)
+    pics = fast_pics(SEED_PICS, tmp_path, security_profile=1)      # the person's charger speaks ws://
     exit_code, lines = asyncio.run(slow_person(tmp_path, pics))
     output = "".join(lines)
     results = [json.loads(line) for line in (tmp_path / "reports" / "run" / "results.jsonl").read_text().splitlines()]

@@ -43,7 +43,7 @@ def test_pics_check_of_a_bad_pics_names_the_field(tmp_path, capsys):
 
 def _seed_at_profile(tmp_path: Path, profile: int) -> Path:
     path = tmp_path / f"sp{profile}.yaml"
-    path.write_text(SEED.read_text().replace("security_profile: 1", f"security_profile: {profile}"))
+    path.write_text(SEED.read_text().replace("security_profile: 2", f"security_profile: {profile}"))
     return path
 
 
@@ -60,7 +60,7 @@ def test_pki_prepares_what_a_real_charger_must_trust(tmp_path, capsys):
 
 
 def test_pki_is_a_usage_error_without_tls(tmp_path, capsys):
-    assert main(["pki", "--pics", str(SEED), "--pki-dir", str(tmp_path / "pki")]) == EXIT_USAGE
+    assert main(["pki", "--pics", str(_seed_at_profile(tmp_path, 1)), "--pki-dir", str(tmp_path / "pki")]) == EXIT_USAGE
     assert "security profile 1 (ws://): no certificates are needed" in capsys.readouterr().err
     assert not (tmp_path / "pki").exists()
 

@@ -53,11 +53,9 @@ def line_of(text: str, needle: str) -> int:
 
 
 def test_a_cipher_suite_the_harness_cannot_offer_stops_a_tls_run(tmp_path: Path) -> None:
-    text = edit("security_profile: 1", "security_profile: 2",
-                edit("- TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "- TLS_CHACHA20_POLY1305_SHA256"))
+    text = edit("- TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "- TLS_CHACHA20_POLY1305_SHA256")
     one_error(tmp_path, text, "cipher_suites[1]", "TLS_CHACHA20_POLY1305_SHA256", "cannot offer TLS_CHACHA20")
-    load_pics_text = edit("- TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "- TLS_CHACHA20_POLY1305_SHA256")
-    (tmp_path / "sp1.yaml").write_text(load_pics_text, encoding="utf-8")
+    (tmp_path / "sp1.yaml").write_text(edit("security_profile: 2", "security_profile: 1", text), encoding="utf-8")
     load_pics(tmp_path / "sp1.yaml")           # over ws:// the declared suites are only reported
 
 
@@ -114,7 +112,7 @@ def test_schema_rejects_what_the_loader_rejects() -> None:
     validator = jsonschema.Draft202012Validator(json_schema())
     for text in (edit("C-11: true", "C-13: true"), edit("    heartbeat: 2", "    heartbeet: 2"),
                  edit("C-01: true", "C-01: 1"), edit('basic_auth_password: "harness-demo-key-01"', "x: 1"),
-                 edit("security_profile: 1", "security_profile: 4"), edit('valid: "OCTT-VALID-1"', "valid: " + "V" * 21)):
+                 edit("security_profile: 2", "security_profile: 4"), edit('valid: "OCTT-VALID-1"', "valid: " + "V" * 21)):
         assert list(validator.iter_errors(yaml.safe_load(text))), text
 
 
@@ -178,7 +176,7 @@ def test_seed_features_questions_and_predicates(seed: Pics) -> None:
     assert seed.configuration_keys["StopTransactionOnEVSideDisconnect"].read_only
     assert seed.configuration_keys["StopTransactionOnEVSideDisconnect"].value == "true"
     ts = seed.test_setup
-    assert (ts.charge_point_id, ts.security_profile, ts.connector_id) == ("BSEC22K-0001", 1, 1)
+    assert (ts.charge_point_id, ts.security_profile, ts.connector_id) == ("BSEC22K-0001", 2, 1)
     assert ts.id_tags.with_parent == ("OCTT-CHILD-1", "OCTT-CHILD-2") and ts.intervals.heartbeat == 2
     assert ts.timeouts.long_operation == 60.0 and ts.tolerate_date_time_without_offset is False
     assert seed.statement("HFS-1") == "HFS-1 Has a detachable cable = No"
@@ -338,7 +336,7 @@ def test_missing_field(tmp_path: Path) -> None:
     one_error(tmp_path, drop_line(SEED, "ORS-14:"), "ors.ORS-14",
               "^ors:", "missing required field 'ORS-14'", "SmartCharging")
     one_error(tmp_path, drop_line(SEED, "basic_auth_password:"), "test_setup.basic_auth_password",
-              "security_profile: 1", "missing required field 'basic_auth_password'", "security profile 1")
+              "security_profile: 2", "missing required field 'basic_auth_password'", "security profile 2")
 
 
 def test_missing_top_level_section_has_no_line(tmp_path: Path) -> None:
@@ -366,7 +364,7 @@ def test_read_only_key_contradicts_feature(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "field", "fragment"), [
-    ("security_profile: 1", "security_profile: 4", "test_setup.security_profile", "must be one of 0, 1, 2, 3"),
+    ("security_profile: 2", "security_profile: 4", "test_setup.security_profile", "must be one of 0, 1, 2, 3"),
     ("  connector_id: 1", "  connector_id: 3", "test_setup.connector_id", "not among the connectors"),
     ("HFS-8: 2", "HFS-8: 3", "hardware.HFS-8", "2 connectors are listed"),
     ("    heartbeat: 2", "    heartbeat: 90000", "test_setup.intervals.heartbeat", "0 to 86400 seconds (ORS-6 to ORS-7)"),
@@ -387,7 +385,7 @@ def test_out_of_range(tmp_path: Path, old: str, new: str, field: str, fragment: 
 
 def test_all_errors_are_reported_in_line_order(tmp_path: Path) -> None:
     text = edit("C-01: true", "C-01: 1")
-    text = edit("security_profile: 1", "security_profile: 7", text)
+    text = edit("security_profile: 2", "security_profile: 7", text)
     text = edit("HFS-4: false", "HFS-4: nope", text)
     err, by_field = errors_of(tmp_path, text)
     assert list(by_field) == ["hardware.HFS-4", "optional_features.C-01", "test_setup.security_profile"]

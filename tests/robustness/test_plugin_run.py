@@ -39,7 +39,7 @@ def test_a_case_the_charger_misbehaves_in_fails_the_next_runs_and_the_report_is_
     run = harness_runner(tmp_path)
     began = time.monotonic()
     try:
-        outcome = run(fast_pics(SEED_PICS, tmp_path), "--dut", "command", "--dut-config", str(bench(tmp_path)),
+        outcome = run(fast_pics(SEED_PICS, tmp_path, security_profile=1), "--dut", "command", "--dut-config", str(bench(tmp_path)),
                       "-k", "TC_019_CS or TC_021_CS")
     finally:        # should the run not have ended the charger (session_end), end it by its pid
         subprocess.run([sys.executable, raw_charger.__file__, "stop", str(tmp_path)], check=False, timeout=10)
