@@ -1,7 +1,8 @@
 """The harness as the charge point operator's CA (OCPP 1.6 Security Whitepaper edition 3, TC_074_CS and
 TC_077_CS): it judges the CSR a charger sends in SignCertificate, issues the ChargePointCertificate for it
-from the run's PKI root (the CA the listener trusts at security profile 3), and, for the negative case, a
-certificate for the same key from a CA nobody trusts.
+from the run's PKI root (the CA the listener trusts at security profile 3), and, for the negative case,
+certificates for the same key that fail one of the checks the whitepaper asks of the charger ("validity
+period, certificate properties, CPO certificate hierarchy"): see :data:`INVALID_CERTIFICATES`.
 
 What a CSR must be (checked in this order, each problem named):
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -76,19 +78,65 @@ def issue(pki: TestPki, csr: x509.CertificateSigningRequest) -> tuple[str, x509.
 
 
 def issue_from_unknown_ca(csr: x509.CertificateSigningRequest) -> str:
-    """A certificate for the CSR's key and subject from a CA made for the occasion and trusted by no one:
-    the invalid certificate TC_077_CS sends ("wrong CA"). The CA's key is thrown away."""
+    """A certificate for the CSR's key and subject from a CA made for the occasion and trusted by no one
+    ("wrong CA"). The CA's key is thrown away."""
     key = _new_key("ec")
     root = _root_certificate(key)
     return _pem(_client_certificate(csr, key, root), root)
 
 
-def _client_certificate(csr: x509.CertificateSigningRequest, issuer_key, issuer: x509.Certificate) -> x509.Certificate:  # type: ignore[no-untyped-def]
+def _expired(pki: TestPki, csr: x509.CertificateSigningRequest) -> str:
+    root_key, root = pki._root()
     now = dt.datetime.now(dt.timezone.utc)
-    builder = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(issuer.subject)
+    return _pem(_client_certificate(csr, root_key, root, valid=(now - 2 * VALIDITY, now - VALIDITY)), root)
+
+
+def _for_another_charge_point(pki: TestPki, csr: x509.CertificateSigningRequest) -> str:
+    root_key, root = pki._root()
+    names = [a if a.oid != NameOID.COMMON_NAME else x509.NameAttribute(NameOID.COMMON_NAME, f"{a.value}-OTHER")
+             for a in csr.subject]
+    return _pem(_client_certificate(csr, root_key, root, subject=x509.Name(names)), root)
+
+
+def _without_digital_signature(pki: TestPki, csr: x509.CertificateSigningRequest) -> str:
+    root_key, root = pki._root()
+    return _pem(_client_certificate(csr, root_key, root, usage=CERTIFICATE_SIGNING_ONLY), root)
+
+
+#: The invalid ChargePointCertificates of TC_077_CS, one per check the whitepaper names (A02: "validity
+#: period, certificate properties, CPO certificate hierarchy"): kind → (what is wrong, in the reason's
+#: words; how to make it for a CSR). A certificate that is *not yet* valid is not among them: the whitepaper
+#: has the charger accept it and switch to it once its Not valid before is reached.
+INVALID_CERTIFICATES: dict[str, tuple[str, Callable[[TestPki, x509.CertificateSigningRequest], str]]] = {
+    "unknown CA": ("issued by a CA that is not the Central System's (CPO certificate hierarchy)",
+                   lambda pki, csr: issue_from_unknown_ca(csr)),
+    "expired": ("issued by the Central System's CA but expired a year ago (validity period)", _expired),
+    "another charge point": ("issued by the Central System's CA for another charge point: its CN is not the "
+                             "chargePointId (certificate properties)", _for_another_charge_point),
+    "no digitalSignature": ("issued by the Central System's CA with a Key Usage that lacks digitalSignature, so "
+                            "it cannot authenticate a TLS client (certificate properties)",
+                            _without_digital_signature),
+}
+
+#: Key Usage of a ChargePointCertificate: a TLS client signs the handshake with its key
+CLIENT_USAGE = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                             data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                             encipher_only=False, decipher_only=False)
+CERTIFICATE_SIGNING_ONLY = x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                         crl_sign=False, encipher_only=False, decipher_only=False)
+
+
+def _client_certificate(csr: x509.CertificateSigningRequest, issuer_key, issuer: x509.Certificate, *,  # type: ignore[no-untyped-def]
+                        valid: tuple[dt.datetime, dt.datetime] | None = None, subject: x509.Name | None = None,
+                        usage: x509.KeyUsage = CLIENT_USAGE) -> x509.Certificate:
+    now = dt.datetime.now(dt.timezone.utc)
+    not_before, not_after = valid or (now - dt.timedelta(minutes=5), now + VALIDITY)
+    builder = (x509.CertificateBuilder().subject_name(subject or csr.subject).issuer_name(issuer.subject)
                .public_key(csr.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + VALIDITY)
+               .not_valid_before(not_before).not_valid_after(not_after)
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(usage, critical=True)
                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                               critical=False))

@@ -177,7 +177,7 @@ def file_server_tls(pki_dir: Path, host: str, key_type: str, folder: Path) -> Fi
                                 else p.default_server_names(host)))
     authority = p.TestPki(pki_dir)
     if not authority.root_certificate.exists():
-        p.TestPki.ensure(pki_dir, names, key_type)          # under the PKI's lock
+        p.TestPki.ensure(pki_dir, names, (key_type,))       # under the PKI's lock
     try:
         root_key, root = authority._root()
     except (OSError, ValueError) as exc:

@@ -8,6 +8,8 @@ needs the root installed only once (``--pki-dir`` keeps it across runs):
 ``central-system-root-ca.pem``     the root to install on the charger as CentralSystemRootCertificate
 ``central-system-root-ca.key``     its private key (signs the two certificates below)
 ``central-system.pem``/``.key``    the Central System's server certificate (chain: leaf, root)
+``central-system-<kind>.pem``/``.key``  a second server certificate, made when C-12 mixes suites that
+                                   authenticate with ECDSA and with RSA (``<kind>`` is ``ec`` or ``rsa``)
 ``charge-point-ca.pem``            the CAs trusted for charge point certificates at security profile 3
                                    (created as a copy of the root; append a manufacturer CA to it)
 ``charge-points/<id>.pem``/``.key``  a ChargePointCertificate for <id> signed by the root, for the
@@ -21,7 +23,9 @@ The TLS rules are those of the security whitepaper (edition 3, §2.3 and §3): T
 suites of C-12, and at security profile 3 the charger's certificate must chain to a trusted CA and name the
 charger: its subject CN is the chargePointId (checked by the listener after the handshake).
 The server speaks TLS 1.2 only and offers only the C-12 suites of the PICS, so that a passed connection
-proves a declared suite works, which is what the certificate states.
+proves a declared suite works, which is what the certificate states. When the suites need both an ECDSA and
+an RSA server key, the listener holds one certificate of each kind and OpenSSL presents the one the
+negotiated suite authenticates with, so every declared suite can be tried in one run.
 """
 
 from __future__ import annotations
@@ -72,10 +76,16 @@ def openssl_ciphers(suites: Iterable[str]) -> str:
     return ":".join(names)
 
 
-def server_key_type(suites: Iterable[str]) -> str:
-    """ECDSA when any declared suite authenticates with ECDSA (the whitepaper's mandatory ones), else RSA."""
+def server_key_types(suites: Iterable[str]) -> tuple[str, ...]:
+    """The kinds of server key the declared suites authenticate with, ECDSA (the whitepaper's mandatory
+    suites) first; ECDSA alone when none is known."""
     kinds = {CIPHER_SUITES[s][1] for s in suites if s in CIPHER_SUITES}
-    return "ec" if "ec" in kinds or not kinds else "rsa"
+    return tuple(k for k in ("ec", "rsa") if k in kinds) or ("ec",)
+
+
+def server_key_type(suites: Iterable[str]) -> str:
+    """The kind of the main server key: ECDSA when any declared suite needs it, else RSA."""
+    return server_key_types(suites)[0]
 
 
 @dataclass(frozen=True)
@@ -109,38 +119,60 @@ class TestPki:
     def charge_point_ca(self) -> Path:
         return self.directory / CHARGE_POINT_CA
 
-    @classmethod
-    def ensure(cls, directory: Path, server_names: Iterable[str], key_type: str = "ec") -> "TestPki":
-        """Create the root, the server certificate and the charge point CA file when they are missing (one
-        process at a time: the runs and workers that share a PKI directory start together)."""
-        with pki_lock(directory):
-            return cls._ensure(directory, server_names, key_type)
+    def server_pair(self, kind: str) -> tuple[Path, Path]:
+        """(certificate, private key) of the second server certificate of ``kind`` ("ec" or "rsa")."""
+        return self.directory / f"{SERVER}-{kind}.pem", self.directory / f"{SERVER}-{kind}.key"
+
+    def server_pairs(self) -> list[tuple[Path, Path]]:
+        """Every server certificate with its key: the main one, then the second one if there is one."""
+        extra = [pair for pair in map(self.server_pair, ("ec", "rsa")) if pair[0].exists()]
+        return [(self.server_certificate, self.server_private_key), *extra]
 
     @classmethod
-    def _ensure(cls, directory: Path, server_names: Iterable[str], key_type: str) -> "TestPki":
+    def ensure(cls, directory: Path, server_names: Iterable[str], key_types: Iterable[str] = ("ec",)) -> "TestPki":
+        """Create the root, a server certificate of each kind in ``key_types`` and the charge point CA file
+        when they are missing (one process at a time: the runs and workers that share a PKI directory start
+        together). The first kind makes the main server certificate; a kind it is not gets a second one."""
+        with pki_lock(directory):
+            return cls._ensure(directory, sorted(set(server_names)), tuple(key_types))
+
+    @classmethod
+    def _ensure(cls, directory: Path, server_names: list[str], key_types: tuple[str, ...]) -> "TestPki":
         pki = cls(directory)
         os.chmod(directory, 0o700)
         if not pki.root_certificate.exists():
             key = _new_key("ec")
             _write_key(directory / f"{ROOT_CA}.key", key)
             _write_pem(pki.root_certificate, [_root_certificate(key)])
-        if pki.server_certificate.exists():
-            pki._check_server_key_type(key_type)
-        else:
-            root_key, root = pki._root()
-            key = _new_key(key_type)
-            leaf = _leaf_certificate(key, root_key, root, _name("OCPP harness Central System"),
-                                     ExtendedKeyUsageOID.SERVER_AUTH, sorted(set(server_names)))
-            _write_key(pki.server_private_key, key)
-            _write_pem(pki.server_certificate, [leaf, root])
+        if not pki.server_certificate.exists():
+            pki._issue_server(pki.server_certificate, pki.server_private_key, key_types[0], server_names)
+        main_kind = pki._main_key_kind()
+        for kind in key_types:
+            certificate, private_key = pki.server_pair(kind)
+            if kind != main_kind and not certificate.exists():
+                pki._issue_server(certificate, private_key, kind, server_names)
         if not pki.charge_point_ca.exists():
             pki.charge_point_ca.write_bytes(pki.root_certificate.read_bytes())
         return pki
 
+    def _issue_server(self, certificate: Path, private_key: Path, kind: str, server_names: list[str]) -> None:
+        try:
+            root_key, root = self._root()
+        except (OSError, ValueError) as exc:
+            names = {"ec": "ECDSA", "rsa": "RSA"}
+            raise HarnessError(f"the cipher suites of C-12 need an {names[kind]} server certificate and "
+                               f"{self.directory} cannot issue one ({exc}); put {certificate.name} and "
+                               f"{private_key.name} there, signed by {self.root_certificate.name}") from None
+        key = _new_key(kind)
+        leaf = _leaf_certificate(key, root_key, root, _name("OCPP harness Central System"),
+                                 ExtendedKeyUsageOID.SERVER_AUTH, server_names)
+        _write_key(private_key, key)
+        _write_pem(certificate, [leaf, root])
+
     @classmethod
     def for_listener(cls, directory: Path, host: str, cipher_suites: Iterable[str]) -> "TestPki":
         """The PKI a run listening on ``host`` with the declared suites uses (the run and ``ocpp-harness pki``)."""
-        return cls.ensure(directory, default_server_names(host), server_key_type(cipher_suites))
+        return cls.ensure(directory, default_server_names(host), server_key_types(cipher_suites))
 
     def charge_point(self, charge_point_id: str, organization: str = "OCPP harness") -> ChargePointCredentials:
         """A ChargePointCertificate for the id (CN = chargePointId, O = the CPO's name), created if missing."""
@@ -168,7 +200,8 @@ class TestPki:
         context.maximum_version = ssl.TLSVersion.TLSv1_2
         try:
             context.set_ciphers(openssl_ciphers(cipher_suites))
-            context.load_cert_chain(self.server_certificate, self.server_private_key)
+            for certificate, private_key in self.server_pairs():    # OpenSSL keeps one per key kind
+                context.load_cert_chain(certificate, private_key)
             if security_profile == 3:
                 context.verify_mode = ssl.CERT_REQUIRED
                 context.load_verify_locations(cafile=str(self.charge_point_ca))
@@ -179,19 +212,15 @@ class TestPki:
     def fingerprints(self) -> dict[str, str]:
         """SHA-256 fingerprints of the public certificates in use, for the run's record."""
         out = {}
-        for path in (self.root_certificate, self.server_certificate):
+        for path in (self.root_certificate, *(certificate for certificate, _ in self.server_pairs())):
             leaf = x509.load_pem_x509_certificates(path.read_bytes())[0]
             out[path.name] = leaf.fingerprint(hashes.SHA256()).hex(":")
         return out
 
-    def _check_server_key_type(self, key_type: str) -> None:
-        key = serialization.load_pem_private_key(self.server_private_key.read_bytes(), None)
-        found = "ec" if isinstance(key, ec.EllipticCurvePrivateKey) else "rsa"
-        if found != key_type:
-            names = {"ec": "ECDSA", "rsa": "RSA"}
-            raise HarnessError(f"{self.server_certificate} has an {names[found]} key but the cipher suites of "
-                               f"C-12 need {names[key_type]}; remove {SERVER}.pem and {SERVER}.key from "
-                               f"{self.directory} to have them generated, or put an {names[key_type]} pair there")
+    def _main_key_kind(self) -> str:
+        """The kind of the main server certificate's key (a lab may have put its own pair there)."""
+        certificate = x509.load_pem_x509_certificates(self.server_certificate.read_bytes())[0]
+        return "ec" if isinstance(certificate.public_key(), ec.EllipticCurvePublicKey) else "rsa"
 
     def _root(self) -> tuple[ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, x509.Certificate]:
         key = serialization.load_pem_private_key((self.directory / f"{ROOT_CA}.key").read_bytes(), None)

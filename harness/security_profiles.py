@@ -98,9 +98,9 @@ class ListenerSwitch:
         await self.session.switch_listener(profile, suites)
 
     def servable(self, suites: tuple[str, ...]) -> tuple[list[str], list[str]]:
-        """(the suites the listener can offer with its server key, the others): one key, ECDSA or RSA."""
-        from harness.pki import CIPHER_SUITES, server_key_type
+        """(the suites the listener can offer, the others): it holds a server certificate of each key kind
+        the PICS's suites need (ECDSA, RSA), so only a suite unknown to the harness is left out."""
+        from harness.pki import CIPHER_SUITES
 
-        kind = server_key_type(suites)
-        can = [s for s in suites if s in CIPHER_SUITES and CIPHER_SUITES[s][1] == kind]
+        can = [s for s in suites if s in CIPHER_SUITES]
         return can, [s for s in suites if s not in can]

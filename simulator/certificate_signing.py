@@ -8,16 +8,19 @@ Rules:
   CN = the chargePointId (the identity the Central System checks at security profile 3), signed with the new
   key, and sends SignCertificate(csr).
 * CertificateSigned(certificateChain) is Accepted only when the chain's leaf carries the new key, is valid
-  now, and chains, signature by signature, to the Central System root the charger trusts (its CA file);
-  otherwise Rejected and a SecurityEventNotification InvalidChargePointCertificate. A chain longer than
-  CertificateSignedMaxChainSize (ORS-17) is Rejected as well.
+  now, names this charger (CN = chargePointId), may sign a TLS handshake (Key Usage, when present, has
+  digitalSignature; Extended Key Usage, when present, has clientAuth), and chains, signature by signature,
+  to the Central System root the charger trusts (its CA file); otherwise Rejected and a
+  SecurityEventNotification InvalidChargePointCertificate. A chain longer than CertificateSignedMaxChainSize
+  (ORS-17) is Rejected as well.
 * An accepted certificate and its key are written next to the key the charger started with (the key
   readable by the owner only) and used from the next connection on; the charger reconnects at once to use
   it.
 
 Faults: ``csr-without-cpo-name``, ``sign-certificate-not-sent`` (Accepted, then nothing),
 ``signed-certificate-not-used`` (Accepted, but the old certificate is kept),
-``invalid-charge-point-certificate-accepted``, ``no-security-event-for-invalid-charge-point-certificate``.
+``invalid-charge-point-certificate-accepted``, ``no-security-event-for-invalid-charge-point-certificate``,
+``charge-point-certificate-only-chain-checked`` (validity period, name and key usage go unchecked).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ocpp.v16 import call
 
 from .link import CallFailed, Offline
@@ -108,9 +111,9 @@ class CertificateSigning:
         leaf = chain[0]
         if self._pending_key is None or leaf.public_key() != self._pending_key.public_key():
             return "the certificate does not carry the key of the last CSR"
-        now = dt.datetime.now(dt.timezone.utc)
-        if not leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc:
-            return f"the certificate is not valid now (valid {leaf.not_valid_before_utc} to {leaf.not_valid_after_utc})"
+        if not self._faults.active("charge-point-certificate-only-chain-checked"):
+            if (problem := self._property_problem(leaf)) is not None:
+                return problem
         roots = _load_roots(self._station.ca_file)
         current = leaf
         for _ in range(len(chain)):
@@ -121,6 +124,28 @@ class CertificateSigning:
                 break
             current = issuer
         return "the certificate does not chain to the Central System root this charge point trusts"
+
+    def _property_problem(self, leaf: x509.Certificate) -> str | None:
+        """Validity period, subject and key usage: what makes a certificate of the right CA unusable here."""
+        now = dt.datetime.now(dt.timezone.utc)
+        if now > leaf.not_valid_after_utc:
+            return f"the certificate expired at {leaf.not_valid_after_utc}"
+        names = [a.value for a in leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        if names != [self._settings.charge_point_id]:
+            return f"the certificate's CN is {names}, not this charge point's {self._settings.charge_point_id}"
+        try:
+            usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+            if not usage.digital_signature:
+                return "the certificate's Key Usage lacks digitalSignature"
+        except x509.ExtensionNotFound:
+            pass
+        try:
+            extended = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+            if ExtendedKeyUsageOID.CLIENT_AUTH not in extended:
+                return "the certificate's Extended Key Usage lacks clientAuth"
+        except x509.ExtensionNotFound:
+            pass
+        return None
 
     def _install(self, chain_pem: str, key: ec.EllipticCurvePrivateKey) -> None:
         """Next to the key it was started with (never next to the state file, which lies in the harness's run

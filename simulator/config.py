@@ -90,6 +90,7 @@ class Settings:
     declared_keys: dict[str, dict] = field(default_factory=dict)
     response_timeout: float = 10.0
     vendor_name: str = ""           # the vendor's name as on the certificate (CpoName)
+    cipher_suites: tuple[str, ...] = ()     # C-12, IANA names: what it offers over TLS
 
     def feature(self, name: str, default: bool = False) -> bool:
         return bool(self.features.get(name, default))
@@ -167,6 +168,7 @@ class Settings:
             aligned_measurands=declared("C-09.2"),
             declared_keys={str(k): dict(v or {}) for k, v in (pics.get("configuration_keys") or {}).items()},
             response_timeout=float(perf.get("ocpp_response_timeout", 10)),
+            cipher_suites=tuple(str(s) for s in pics.get("cipher_suites") or ()),
         )
 
 

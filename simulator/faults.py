@@ -223,6 +223,9 @@ FAULTS: dict[str, Fault] = {
     "no-security-event-for-invalid-charge-point-certificate": Fault(
         "rejects an invalid CertificateSigned but sends no SecurityEventNotification InvalidChargePointCertificate",
         "TC_077"),
+    "charge-point-certificate-only-chain-checked": Fault(
+        "accepts a CertificateSigned that chains to its trusted root although it is expired, names another "
+        "charge point or lacks digitalSignature", "TC_077"),
     # --- more non-happy paths ---
     "starts-on-invalid-id": Fault("starts a transaction although Authorize answered Invalid/Blocked/Expired",
         "TC_023_4 TC_023_5"),

@@ -59,6 +59,21 @@ CLOCK_BEHIND = dt.timedelta(minutes=15)
 FLOOD_INTERVAL_S = 0.004
 
 
+def tls_ciphers(suites: list[str]) -> str:
+    """The OpenSSL cipher list for C-12's IANA names of TLS 1.2 AES-GCM suites (what the charger offers);
+    e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 → ECDHE-RSA-AES128-GCM-SHA256, TLS_RSA_WITH_… → AES….
+    Names of another shape are left out: the PICS check names those."""
+    names = []
+    for suite in suites:
+        exchange, _, cipher = suite.removeprefix("TLS_").partition("_WITH_")
+        parts = cipher.split("_")
+        if len(parts) != 4 or parts[0] != "AES" or exchange not in ("ECDHE_ECDSA", "ECDHE_RSA", "RSA"):
+            continue
+        prefix = "" if exchange == "RSA" else exchange.replace("_", "-") + "-"
+        names.append(f"{prefix}AES{parts[1]}-{parts[2]}-{parts[3]}")
+    return ":".join(names)
+
+
 def password_bytes(authorization_key: str) -> bytes:
     """The Basic auth password of an AuthorizationKey: 32 to 40 hex digits are the 16 to 20 byte key they
     encode (OCPP 1.6 keeps the key hex-encoded in the configuration), anything else is its text."""
@@ -230,8 +245,10 @@ class Station:
         if url.startswith("wss://"):
             trusted = None if self.faults.active("central-system-root-not-installed") else self.ca_file
             context = ssl.create_default_context(cafile=trusted)
-            if self.faults.active("cipher-suite-aes256-unsupported"):
-                context.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256")
+            suites = [s for s in self.settings.cipher_suites if not (
+                "AES_256" in s and self.faults.active("cipher-suite-aes256-unsupported"))]
+            if ciphers := tls_ciphers(suites):
+                context.set_ciphers(ciphers)
             if self.client_certificate and profile == 3 and not (
                     self.faults.active("client-certificate-not-presented-on-reconnect")
                     and self._sessions_since_power_up):

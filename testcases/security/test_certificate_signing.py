@@ -5,7 +5,8 @@ The harness plays the CPO's CA (harness/csr.py): it judges the CSR of SignCertif
 and size, subject O = CpoName and CN = chargePointId), issues the certificate from the run's PKI root, and
 checks on the wire, in the TLS handshake of the charger's next connection, that the charger presents the
 certificate it was sent (the listener records the client certificate's serial number). The invalid
-certificate of TC_077 is one for the charger's own new key and subject, issued by a CA nobody trusts.
+certificates of TC_077 are for the charger's own new key, each wrong in one way the whitepaper has the
+charger check (harness/csr.py, INVALID_CERTIFICATES).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from harness.csms.basic_auth import BasicAuth
 from harness.csms.station import Station
-from harness.csr import Csr, issue, issue_from_unknown_ca, serial_hex
+from harness.csr import INVALID_CERTIFICATES, Csr, issue, serial_hex
 from harness.testcase import testcase
 from harness.verdicts import Failed
 
@@ -70,16 +71,23 @@ async def test_update_charge_point_certificate(cs, pics, pki, basic_auth: BasicA
 
 @testcase("TC_077_CS", "Invalid ChargePointCertificate Security Event", block="security",
           profile="Advanced Security", security_profiles=(3,))
-async def test_invalid_charge_point_certificate_security_event(cs, pics):
-    """ExtendedTriggerMessage(SignChargePointCertificate) → Accepted; SignCertificate → Accepted;
-    CertificateSigned(a certificate for the CSR's key and subject from a CA the charger does not trust) →
-    Rejected; SecurityEventNotification type InvalidChargePointCertificate, within the triggered function
-    timeout."""
-    csr = await requested_csr(cs, pics)
-    response = await cs.call("CertificateSigned", certificateChain=issue_from_unknown_ca(csr.request))
-    cs.require(response["status"] == "Rejected",
-               f"CertificateSigned answered {response['status']}, expected Rejected: the certificate was issued by "
-               f"a CA that is not the Central System's (Security Whitepaper: an invalid certificate is "
-               f"rejected and reported with SecurityEventNotification InvalidChargePointCertificate)")
+async def test_invalid_charge_point_certificate_security_event(cs, pics, pki):
+    """For each invalid certificate of :data:`harness.csr.INVALID_CERTIFICATES` (unknown CA, expired, another
+    charge point's CN, no digitalSignature), each for the key of a fresh CSR: ExtendedTriggerMessage
+    (SignChargePointCertificate) → Accepted; SignCertificate → Accepted; CertificateSigned(the invalid
+    certificate) → Rejected; SecurityEventNotification type InvalidChargePointCertificate within the triggered
+    function timeout. OCTT sends one invalid certificate (its plan: "wrong CA, expired or malformed"); the
+    harness sends one per check the whitepaper asks of the charger (validity period, certificate properties,
+    CPO certificate hierarchy), so it is stricter."""
     timeout = pics.performance.triggered_function_timeout or cs.message_timeout
-    await cs.expect("SecurityEventNotification", type="InvalidChargePointCertificate", timeout=timeout)
+    for kind, (wrong, make) in INVALID_CERTIFICATES.items():
+        csr = await requested_csr(cs, pics)
+        response = await cs.call("CertificateSigned", certificateChain=make(pki, csr.request))
+        cs.require(response["status"] == "Rejected",
+                   f"CertificateSigned answered {response['status']}, expected Rejected: the certificate was "
+                   f"{wrong} (Security Whitepaper A02: the charge point verifies validity period, certificate "
+                   f"properties and CPO certificate hierarchy, and rejects an invalid certificate)")
+        try:
+            await cs.expect("SecurityEventNotification", type="InvalidChargePointCertificate", timeout=timeout)
+        except Failed as failure:
+            raise Failed(f"{failure}; it had rejected the certificate {wrong}") from None

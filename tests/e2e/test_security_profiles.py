@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.pki import CIPHER_SUITES
 from testcases.security.test_connection_security import NEW_AUTHORIZATION_KEY
 from tests.e2e.runner import DETACHABLE_PICS, SEED_PICS, fast_pics, harness_runner
 
@@ -34,7 +35,9 @@ def test_core_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path) ->
     report = json.loads((outcome.run_dir / "certificate.json").read_text(encoding="utf-8"))
     assert report["cipher_suites_negotiated"] == ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (TLSv1.2)"]
     recorded = json.loads((outcome.run_dir / "run.json").read_text(encoding="utf-8"))["pki"]
-    assert set(recorded) == {"directory", "central-system-root-ca.pem", "central-system.pem"}
+    rsa_too = source == DETACHABLE_PICS         # its C-12 adds an RSA suite: a second server certificate
+    assert set(recorded) == {"directory", "central-system-root-ca.pem", "central-system.pem",
+                             *(["central-system-rsa.pem"] if rsa_too else [])}
 
     opened = [json.loads(line)["detail"] for trace in (outcome.run_dir / "traces").glob("*.jsonl")
               for line in trace.read_text(encoding="utf-8").splitlines() if '"event": "open"' in line]
@@ -86,6 +89,11 @@ def test_security_cases_pass_over_tls(source: Path, profile: int, tmp_path: Path
     for case, profiles in RUNS_AT.items():
         ran_at = outcome.results[case]["security_profile"]
         assert ran_at in profiles and (profile in profiles) <= (ran_at == profile), (case, ran_at)
+    claimed = yaml.safe_load(source.read_text(encoding="utf-8"))["cipher_suites"]
+    for case in ("TC_086_CS", "TC_087_CS"):      # each claimed suite alone, ECDSA and RSA ones alike
+        opened = {json.loads(line)["detail"].get("cipher") for line in (outcome.run_dir / "traces" / f"{case}.jsonl")
+                  .read_text(encoding="utf-8").splitlines() if '"event": "open"' in line}
+        assert {CIPHER_SUITES[s][0] for s in claimed} <= opened, (case, opened)
 
     secrets = [b"PRIVATE KEY", yaml.safe_load(source.read_text(encoding="utf-8"))["test_setup"][
         "basic_auth_password"].encode(), NEW_AUTHORIZATION_KEY.encode(), bytes.fromhex(NEW_AUTHORIZATION_KEY)]

@@ -3,6 +3,8 @@ issues, checked with real keys and signatures."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -10,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from harness.csr import Csr, issue, issue_from_unknown_ca, serial_hex
+from harness.csr import INVALID_CERTIFICATES, Csr, issue, issue_from_unknown_ca, serial_hex
 from harness.pki import TestPki
 
 CP_ID = "CP-1"
@@ -61,3 +63,31 @@ def test_the_invalid_certificate_is_for_the_same_key_from_another_ca(tmp_path):
     assert leaf.public_key() == csr.public_key()
     with pytest.raises((ValueError, InvalidSignature)):
         leaf.verify_directly_issued_by(root)
+
+
+def test_each_invalid_certificate_is_wrong_in_one_way_only(tmp_path):
+    """Apart from the unknown CA, each is the run root's certificate for the CSR's key; exactly the property
+    its kind names is wrong."""
+    pki = TestPki.ensure(tmp_path / "pki", ["localhost"])
+    csr = Csr.parse(csr_pem()).request
+    root = x509.load_pem_x509_certificate(pki.root_certificate.read_bytes())
+    _, valid = issue(pki, csr)
+    assert valid.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
+    now = dt.datetime.now(dt.timezone.utc)
+    for kind, (_, make) in INVALID_CERTIFICATES.items():
+        leaf = x509.load_pem_x509_certificates(make(pki, csr).encode())[0]
+        assert leaf.public_key() == csr.public_key(), kind
+        wrong = {"unknown CA": leaf.issuer != root.subject or _not_signed_by(leaf, root),
+                 "expired": leaf.not_valid_after_utc < now,
+                 "another charge point": leaf.subject != csr.subject,
+                 "no digitalSignature": not leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+                 .digital_signature}
+        assert [k for k, is_wrong in wrong.items() if is_wrong] == [kind]
+
+
+def _not_signed_by(leaf: x509.Certificate, root: x509.Certificate) -> bool:
+    try:
+        leaf.verify_directly_issued_by(root)
+    except (ValueError, InvalidSignature):
+        return True
+    return False

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from harness.pki import (CIPHER_SUITES, TestPki, default_server_names, openssl_ciphers, server_key_type,
-                         subject_common_name)
+                         server_key_types, subject_common_name)
 from harness.verdicts import HarnessError
 
 MANDATORY = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]
@@ -56,14 +57,33 @@ def test_ensure_keeps_what_is_there(pki: TestPki) -> None:
     assert {p.name: p.read_bytes() for p in pki.directory.iterdir() if p.is_file()} == before
 
 
-def test_a_server_key_of_the_wrong_type_is_named(pki: TestPki) -> None:
-    with pytest.raises(HarnessError, match="has an ECDSA key but the cipher suites of C-12 need RSA"):
-        TestPki.ensure(pki.directory, ["localhost"], key_type="rsa")
+def test_suites_of_both_kinds_get_a_second_server_certificate(tmp_path: Path) -> None:
+    """C-12 mixing ECDSA and RSA suites: the main certificate stays ECDSA, an RSA one is issued beside it by
+    the same root, and a run with only ECDSA suites later keeps both."""
+    mixed = [*MANDATORY, "TLS_RSA_WITH_AES_128_GCM_SHA256"]
+    pki = TestPki.for_listener(tmp_path / "pki", "127.0.0.1", mixed)
+    (main, _), (second, _) = pki.server_pairs()
+    assert isinstance(_chain(main)[0].public_key(), ec.EllipticCurvePublicKey)
+    leaf, root = _chain(second)
+    assert isinstance(leaf.public_key(), rsa.RSAPublicKey) and second == pki.server_pair("rsa")[0]
+    leaf.verify_directly_issued_by(root)
+    assert root == _chain(pki.root_certificate)[0]
+    assert len(TestPki.for_listener(tmp_path / "pki", "127.0.0.1", MANDATORY).server_pairs()) == 2
+    assert len(pki.fingerprints()) == 3
 
 
-def test_key_type_follows_the_declared_suites() -> None:
-    assert server_key_type(MANDATORY) == "ec"
-    assert server_key_type(["TLS_RSA_WITH_AES_128_GCM_SHA256"]) == "rsa"
+def test_a_lab_s_rsa_server_certificate_gets_an_ecdsa_one_beside_it(tmp_path: Path) -> None:
+    first = TestPki.ensure(tmp_path / "pki", ["localhost"], ("rsa",))
+    assert [c.name for c, _ in first.server_pairs()] == ["central-system.pem"]
+    again = TestPki.ensure(tmp_path / "pki", ["localhost"], ("ec", "rsa"))
+    assert [c.name for c, _ in again.server_pairs()] == ["central-system.pem", "central-system-ec.pem"]
+
+
+def test_key_types_follow_the_declared_suites() -> None:
+    assert server_key_types(MANDATORY) == ("ec",) and server_key_type(MANDATORY) == "ec"
+    assert server_key_types(["TLS_RSA_WITH_AES_128_GCM_SHA256"]) == ("rsa",)
+    assert server_key_types(["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", *MANDATORY]) == ("ec", "rsa")
+    assert server_key_types([]) == ("ec",)
 
 
 def test_unknown_cipher_suite_is_named() -> None:

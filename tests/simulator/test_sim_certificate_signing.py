@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from cryptography import x509
 
-from harness.csr import Csr, issue, issue_from_unknown_ca
+from harness.csr import INVALID_CERTIFICATES, Csr, issue, issue_from_unknown_ca
 from harness.pki import TestPki
 from simulator.certificate_signing import CertificateSigning
 
@@ -70,6 +70,20 @@ def test_a_chain_from_an_unknown_ca_or_for_another_key_is_rejected(tmp_path):
     assert unit.certificate_signed(foreign_key_chain)[0] == "Rejected"
     assert unit.certificate_signed("not a certificate")[0] == "Rejected"
     assert station.client_certificate is None
+
+
+def test_every_invalid_certificate_of_tc_077_is_rejected(tmp_path):
+    unit, pki, station = signing(tmp_path)
+    for kind, (_, make) in INVALID_CERTIFICATES.items():
+        assert unit.certificate_signed(make(pki, Csr.parse(unit.csr()).request))[0] == "Rejected", kind
+    assert station.client_certificate is None
+
+
+def test_checking_only_the_chain_accepts_all_but_the_unknown_ca(tmp_path):
+    unit, pki, _ = signing(tmp_path, "charge-point-certificate-only-chain-checked")
+    accepted = [kind for kind, (_, make) in INVALID_CERTIFICATES.items()
+                if unit.certificate_signed(make(pki, Csr.parse(unit.csr()).request))[0] == "Accepted"]
+    assert accepted == ["expired", "another charge point", "no digitalSignature"]
 
 
 def test_faults_accept_what_they_should_not(tmp_path):

@@ -9,6 +9,8 @@ from typing import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
@@ -166,5 +168,33 @@ async def test_the_listener_switches_profile_on_the_same_port(pki) -> None:
             pass
         profiles = [d["security_profile"] for e, d in _events(trace) if e == "open"]
         assert profiles == [1, 2]
+    finally:
+        await system.stop()
+
+
+@pytest.mark.parametrize(("suite", "key"), [("ECDHE-ECDSA-AES128-GCM-SHA256", ec.EllipticCurvePublicKey),
+                                            ("ECDHE-RSA-AES128-GCM-SHA256", rsa.RSAPublicKey),
+                                            ("AES128-GCM-SHA256", rsa.RSAPublicKey)])
+async def test_one_listener_serves_ecdsa_and_rsa_suites(tmp_path: Path, suite: str, key: type) -> None:
+    """C-12 mixing the kinds: the listener holds both server certificates and presents the one the suite the
+    charger offers authenticates with."""
+    mixed = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+             "TLS_RSA_WITH_AES_128_GCM_SHA256"]
+    pki = TestPki.for_listener(tmp_path / "pki", "127.0.0.1", mixed)
+    trace = Trace(Redactor({PASSWORD}))
+    trace.begin(None)
+    station = Station(CP_ID, trace=trace, validator=PayloadValidator(),
+                      defaults=DefaultReplies(30, IdTagTable()), response_timeout=1.0, message_timeout=1.0)
+    system = CentralSystem(trace, {CP_ID: station}, {CP_ID: PASSWORD})
+    await system.start(Listener(security_profile=2, ssl_context=pki.server_context(2, mixed)))
+    try:
+        client = _client(pki)
+        client.set_ciphers(suite)
+        client.maximum_version = ssl.TLSVersion.TLSv1_2
+        async with connect(f"{system.url}/{CP_ID}", subprotocols=["ocpp1.6"], additional_headers=AUTH,
+                           ssl=client) as ws:
+            der = ws.transport.get_extra_info("ssl_object").getpeercert(binary_form=True)
+        assert isinstance(x509.load_der_x509_certificate(der).public_key(), key)
+        assert [d["cipher"] for e, d in _events(trace) if e == "open"] == [suite]
     finally:
         await system.stop()
