@@ -189,6 +189,22 @@ def file_server_env(args: argparse.Namespace) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if k in FILE_PORT_FLAGS.values()}, **env}
 
 
+def _firmware_dir(text: str) -> str:
+    """A folder holding valid.bin, and the vendor's signing material whole or not at all."""
+    from harness.firmware_signature import vendor_signature
+    from harness.verdicts import HarnessError
+
+    folder = Path(text)
+    if not (folder / "valid.bin").is_file():
+        raise argparse.ArgumentTypeError(f"{text} has no valid.bin: put there the image the charger installs "
+                                         f"(TC_044_1_CS, TC_080_CS)")
+    try:
+        vendor_signature(folder)
+    except HarnessError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _port(text: str) -> int:
     """A TCP port, 0 for any free one."""
     if text.isdigit() and int(text) <= 65535:
@@ -340,9 +356,11 @@ def parser() -> argparse.ArgumentParser:
                             "beside --ftp-port (OCPP_HARNESS_FTPS_PORT)")
     files.add_argument("--http-port", type=_port, metavar="PORT", help="HTTP port (OCPP_HARNESS_HTTP_PORT)")
     files.add_argument("--https-port", type=_port, metavar="PORT", help="HTTPS port (OCPP_HARNESS_HTTPS_PORT)")
-    files.add_argument("--firmware-dir", metavar="DIR",
+    files.add_argument("--firmware-dir", metavar="DIR", type=_firmware_dir,
                        help="a folder with the vendor's own valid.bin (and invalid.bin) to serve instead of the "
-                            "harness's images of the reference charge point (OCPP_HARNESS_FIRMWARE_DIR)")
+                            "harness's images of the reference charge point, and optionally valid.bin.sig and "
+                            "signing-certificate.pem: the vendor's signature for TC_080_CS/TC_081_CS "
+                            "(OCPP_HARNESS_FIRMWARE_DIR)")
     run.add_argument("-k", help="select test cases by OCTT id, block or title words (pytest -k syntax)")
     run.add_argument("--profile", action="append", default=[], metavar="PROFILE",
                      help="run only this certification profile's cases (repeatable: Core, …); the PICS still "

@@ -8,6 +8,12 @@ cases install the harness's root with InstallCertificate first (as EVerest's tes
 a real charger can be tested with the image its vendor provides (``--firmware-dir``), signed here. The
 signature is ECDSA P-256 over SHA-256 of the file, DER, in base64 (the whitepaper: "Base64 encoded firmware
 signature").
+
+A vendor whose charger trusts only its factory ManufacturerRootCertificate puts its own signing material
+beside its image in ``--firmware-dir``: ``valid.bin.sig`` (the signature of ``valid.bin``, base64 text or
+raw bytes) and ``signing-certificate.pem``. Then :class:`VendorSignature` stands in for the signer: nothing is
+installed or deleted, TC_080 sends the vendor's signature and TC_081 the same signature with its last byte
+changed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -24,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from harness.pki import _write_key, pki_lock
+from harness.verdicts import HarnessError
 
 FOLDER = "firmware-signing"
 VALIDITY = dt.timedelta(days=825)
@@ -79,6 +87,70 @@ class FirmwareSigner:
         signature of TC_081_CS."""
         tampered = bytes([image[0] ^ 0x01]) + image[1:] if image else b"\x01"
         return self.sign(tampered)
+
+
+VENDOR_SIGNATURE = "valid.bin.sig"
+VENDOR_CERTIFICATE = "signing-certificate.pem"
+
+
+@dataclass(frozen=True)
+class VendorSignature:
+    """The vendor's signing certificate and its signature of ``valid.bin`` (see the module docstring)."""
+
+    signature: str          # base64
+    certificate: str        # PEM
+
+    def root_pem(self) -> None:
+        """Nothing to install: the charger trusts the vendor's root from the factory."""
+        return None
+
+    def signing_pem(self) -> str:
+        return self.certificate
+
+    def sign(self, image: bytes) -> str:
+        return self.signature
+
+    def wrong_signature(self, image: bytes) -> str:
+        """The vendor's signature with its last byte changed (its DER structure stays whole)."""
+        raw = base64.b64decode(self.signature)
+        return base64.b64encode(raw[:-1] + bytes([raw[-1] ^ 0x01])).decode()
+
+
+Signer = Union[FirmwareSigner, VendorSignature]
+
+
+def vendor_signature(firmware_dir: Path | None) -> VendorSignature | None:
+    """The vendor's material in ``firmware_dir``, or None when it holds neither file; one file without the
+    other, or one that does not read, is a :class:`HarnessError` that says what to put there."""
+    if firmware_dir is None:
+        return None
+    signature_file, certificate_file = firmware_dir / VENDOR_SIGNATURE, firmware_dir / VENDOR_CERTIFICATE
+    present = [f.exists() for f in (signature_file, certificate_file)]
+    if not any(present):
+        return None
+    if not all(present):
+        missing = certificate_file if present[0] else signature_file
+        raise HarnessError(f"{firmware_dir} has {'valid.bin.sig' if present[0] else VENDOR_CERTIFICATE} but no "
+                           f"{missing.name}: the vendor-signed firmware of TC_080_CS/TC_081_CS needs both (or "
+                           f"neither, and the harness signs the image itself)")
+    try:
+        certificate = x509.load_pem_x509_certificate(certificate_file.read_bytes())
+    except ValueError as exc:
+        raise HarnessError(f"{certificate_file} is not a PEM X.509 certificate ({exc}): put the firmware signing "
+                           f"certificate there, the one SignedUpdateFirmware sends as signingCertificate") from None
+    data = signature_file.read_bytes()
+    try:
+        signature = base64.b64encode(base64.b64decode(b"".join(data.split()), validate=True)).decode()
+    except ValueError:
+        signature = base64.b64encode(data).decode()         # raw signature bytes
+    if not signature:
+        raise HarnessError(f"{signature_file} is empty: put the signature of valid.bin there (base64 or raw)")
+    return VendorSignature(signature, certificate.public_bytes(serialization.Encoding.PEM).decode())
+
+
+def signer_for(pki_dir: Path, firmware_dir: Path | None) -> Signer:
+    """The vendor's signature when ``firmware_dir`` holds it, else the harness as manufacturer."""
+    return vendor_signature(firmware_dir) or FirmwareSigner.ensure(pki_dir)
 
 
 def _name(common_name: str) -> x509.Name:

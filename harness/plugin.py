@@ -605,10 +605,12 @@ def listener(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
 @pytest.fixture
 def firmware_signer(octt_case: CaseInfo, harness_session: HarnessSession) -> Any:
     """The harness as firmware manufacturer (a :class:`harness.firmware_signature.FirmwareSigner`): its
-    ManufacturerRootCertificate and the signatures of the served images, kept in the PKI directory."""
-    from harness.firmware_signature import FirmwareSigner
+    ManufacturerRootCertificate and the signatures of the served images, kept in the PKI directory; or the
+    vendor's own signature from ``--firmware-dir`` (:class:`~harness.firmware_signature.VendorSignature`)."""
+    from harness.files import FileServerOptions
+    from harness.firmware_signature import signer_for
 
-    return FirmwareSigner.ensure(harness_session.options.pki_dir)
+    return signer_for(harness_session.options.pki_dir, FileServerOptions.from_env().firmware_dir)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import sys
 
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reply-delay-ms", type=int, default=0, help="delay every CALLRESULT by N ms")
     parser.add_argument("--ca-file", help="CA bundle for wss:// URLs (the installed CentralSystemRootCertificate); "
                                            "https:// and ftps:// firmware and diagnostics locations trust it too")
+    parser.add_argument("--manufacturer-root", default=os.environ.get("OCPP_SIM_MANUFACTURER_ROOT"), metavar="FILE",
+                        help="a ManufacturerRootCertificate installed at the factory, so firmware its vendor "
+                             "signed verifies (default: $OCPP_SIM_MANUFACTURER_ROOT; none)")
     parser.add_argument("--cert-file", help="ChargePointCertificate (PEM chain) presented at security profile 3")
     parser.add_argument("--key-file", help="the private key of --cert-file")
     parser.add_argument("--log-level", default="INFO", help="log level on stderr (default INFO)")
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     station = Station(settings, args.url, faults, args.state_file or default_path(settings.charge_point_id),
                       reply_delay_s=args.reply_delay_ms / 1000.0, control_port=args.control_port,
-                      ca_file=args.ca_file,
+                      ca_file=args.ca_file, manufacturer_root=args.manufacturer_root,
                       client_certificate=(args.cert_file, args.key_file) if args.cert_file else None,
                       behaviours=behaviours)
     if list(faults):

@@ -4,7 +4,8 @@ GetInstalledCertificateIds, DeleteCertificate).
 Rules:
 
 * Two kinds of root are kept, persisted in the state file: CentralSystemRootCertificate (the CA file the
-  charger was given for wss:// counts as one, installed from the start) and ManufacturerRootCertificate.
+  charger was given for wss:// counts as one, installed from the start) and ManufacturerRootCertificate
+  (``--manufacturer-root``, when given, as installed at the factory).
 * InstallCertificate is Accepted for a PEM X.509 CA certificate (basicConstraints CA) valid now; Failed when
   the store already holds CertificateStoreMaxLength certificates (ORS-18); otherwise Rejected, and an invalid
   CentralSystemRootCertificate is reported with SecurityEventNotification InvalidCentralSystemCertificate.
@@ -37,7 +38,8 @@ TYPES = ("CentralSystemRootCertificate", "ManufacturerRootCertificate")
 
 
 class CertificateStore:
-    def __init__(self, settings, config, store, link, faults, tasks, security_log, ca_file: str | None) -> None:
+    def __init__(self, settings, config, store, link, faults, tasks, security_log, ca_file: str | None,
+                 manufacturer_root: str | None = None) -> None:
         self._settings = settings
         self._config = config
         self._store = store
@@ -47,12 +49,10 @@ class CertificateStore:
         self._security_log = security_log
         if "certificates" not in store.data:
             store.data["certificates"] = {kind: [] for kind in TYPES}
-            if ca_file:
-                try:
-                    roots = x509.load_pem_x509_certificates(Path(ca_file).read_bytes())
-                    store.data["certificates"]["CentralSystemRootCertificate"] = [_pem(c) for c in roots]
-                except (OSError, ValueError) as exc:
-                    LOG.warning("CA file %s unreadable (%s): no CentralSystemRootCertificate listed", ca_file, exc)
+            for kind, path in (("CentralSystemRootCertificate", ca_file), ("ManufacturerRootCertificate",
+                                                                          manufacturer_root)):
+                if path:
+                    store.data["certificates"][kind] = _factory_roots(kind, path)
             store.save()
 
     def roots(self, kind: str) -> list[x509.Certificate]:
@@ -148,6 +148,15 @@ def _problem(certificate_pem: str) -> str | None:
 
 def _load(pem: str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode())
+
+
+def _factory_roots(kind: str, path: str) -> list[str]:
+    """The certificates of a PEM file the charger was given at the factory, as installed ``kind`` roots."""
+    try:
+        return [_pem(c) for c in x509.load_pem_x509_certificates(Path(path).read_bytes())]
+    except (OSError, ValueError) as exc:
+        LOG.warning("%s unreadable (%s): no %s listed", path, exc, kind)
+        return []
 
 
 def _pem(certificate: x509.Certificate) -> str:

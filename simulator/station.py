@@ -87,7 +87,7 @@ def password_bytes(authorization_key: str) -> bytes:
 
 class Station:
     def __init__(self, settings, url: str, faults, state_path, reply_delay_s: float = 0.0,
-                 control_port: int = 0, ca_file: str | None = None,
+                 control_port: int = 0, ca_file: str | None = None, manufacturer_root: str | None = None,
                  client_certificate: tuple[str, str] | None = None,
                  behaviours: Behaviours | None = None) -> None:
         self.settings = settings
@@ -98,6 +98,7 @@ class Station:
         self.reply_delay_s = reply_delay_s
         self.control_port = control_port
         self.ca_file = ca_file
+        self.manufacturer_root = manufacturer_root
         self.client_certificate = client_certificate
         self.device: Device | None = None
         self.boot_status: str | None = None
@@ -130,7 +131,7 @@ class Station:
             self.device.config.profile_ready = self.profile_ready
             self.device.certificates = CertificateStore(
                 self.settings, self.device.config, self.device.store, self.device.link, self.faults,
-                self.device.tasks, self.device.logs.security, self.ca_file)
+                self.device.tasks, self.device.logs.security, self.ca_file, self.manufacturer_root)
             self.device.signed_firmware = SignedFirmwareUpdate(
                 self.device.firmware, self.device.certificates, self.device.store, self.device.link, self.faults,
                 self.device.tasks, self.device.transactions, self.device.logs.security,

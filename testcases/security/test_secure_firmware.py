@@ -4,7 +4,9 @@ installs) and TC_081_CS (an invalid signature is refused, with its security even
 The harness plays the manufacturer (harness/firmware_signature.py): it installs its ManufacturerRootCertificate
 on the charger (InstallCertificate, as EVerest's tests do), signs the image its file server serves (the
 vendor's own with ``--firmware-dir``), sends SignedUpdateFirmware, and deletes its root again at the end, so
-the charger trusts what it trusted before. Every SignedFirmwareStatusNotification must carry the request's
+the charger trusts what it trusted before. A vendor who puts its own signature and signing certificate in
+``--firmware-dir`` (``valid.bin.sig``, ``signing-certificate.pem``) gets them sent instead, and nothing
+installed. Every SignedFirmwareStatusNotification must carry the request's
 requestId, in the whitepaper's order: Downloading, Downloaded, SignatureVerified, Installing,
 InstallRebooting (optional, as in the plan), the reboot, Installed.
 """
@@ -21,7 +23,7 @@ from harness.certificate_hash import HashData
 from harness.csms.matching import not_equal, one_of
 from harness.csms.station import Received, Station
 from harness.files import FileServers, claims_security_whitepaper
-from harness.firmware_signature import FirmwareSigner
+from harness.firmware_signature import Signer
 from harness.security_profiles import supported
 from harness.testcase import all_of, testcase
 from harness.verdicts import Failed
@@ -44,13 +46,17 @@ APPLIES = all_of(firmware_management, secure_firmware)
 
 
 @contextlib.asynccontextmanager
-async def manufacturer_root(cs: Station, signer: FirmwareSigner, timeout: float) -> AsyncIterator[None]:
+async def manufacturer_root(cs: Station, signer: Signer, timeout: float) -> AsyncIterator[None]:
     """The harness's ManufacturerRootCertificate installed for the case, and deleted after it (once the
-    charger is connected again, best effort: the case's own verdict stands)."""
-    response = await cs.call("InstallCertificate", certificateType=MANUFACTURER_ROOT, certificate=signer.root_pem())
-    cs.require(response["status"] == "Accepted",
-               f"InstallCertificate(ManufacturerRootCertificate) answered {response['status']}, expected Accepted: "
-               f"the charger must trust the signing certificate of the firmware (a root made for the run)")
+    charger is connected again, best effort: the case's own verdict stands). With the vendor's own signature
+    nothing is installed: the charger trusts the vendor's root already."""
+    root_pem = signer.root_pem()
+    if root_pem is not None:
+        response = await cs.call("InstallCertificate", certificateType=MANUFACTURER_ROOT, certificate=root_pem)
+        cs.require(response["status"] == "Accepted",
+                   f"InstallCertificate(ManufacturerRootCertificate) answered {response['status']}, expected "
+                   f"Accepted: the charger must trust the signing certificate of the firmware (a root made for "
+                   f"the run)")
     try:
         yield
     except Failed:              # let an update still going on end first, so its reboot stays in this case
@@ -60,13 +66,19 @@ async def manufacturer_root(cs: Station, signer: FirmwareSigner, timeout: float)
             await cs.wait_for(over, "the signed firmware update to end", timeout)
         raise
     finally:
-        root = x509.load_pem_x509_certificate(signer.root_pem().encode())
-        with contextlib.suppress(Failed, ConnectionError):
-            await cs.wait_connected(timeout)
-            await cs.call("DeleteCertificate", certificateHashData=HashData.of(root).to_ocpp())
+        if root_pem is not None:
+            await delete_root(cs, root_pem, timeout)
 
 
-async def signed_update(cs: Station, files: FileServers, signer: FirmwareSigner, *, valid: bool) -> tuple[int, str, float, int]:
+async def delete_root(cs: Station, root_pem: str, timeout: float) -> None:
+    """DeleteCertificate of the root the case installed, once the charger is connected again."""
+    root = x509.load_pem_x509_certificate(root_pem.encode())
+    with contextlib.suppress(Failed, ConnectionError):
+        await cs.wait_connected(timeout)
+        await cs.call("DeleteCertificate", certificateHashData=HashData.of(root).to_ocpp())
+
+
+async def signed_update(cs: Station, files: FileServers, signer: Signer, *, valid: bool) -> tuple[int, str, float, int]:
     """SignedUpdateFirmware of the served valid image, signed (or not) by the harness → Accepted:
     (requestId, location, retrieveDateTime on the monotonic clock, when it was sent)."""
     location, image = files.firmware_url("valid"), files.image("valid")
@@ -76,9 +88,11 @@ async def signed_update(cs: Station, files: FileServers, signer: FirmwareSigner,
     response = await cs.call("SignedUpdateFirmware", requestId=request_id, firmware={
         "location": location, "retrieveDateTime": date, "signingCertificate": signer.signing_pem(),
         "signature": signature})
+    trusted = ("the ManufacturerRootCertificate just installed" if signer.root_pem() is not None
+               else "the vendor's ManufacturerRootCertificate (--firmware-dir holds the vendor's signature)")
     cs.require(response["status"] == "Accepted",
                f"SignedUpdateFirmware answered {response['status']}, expected Accepted: the signingCertificate "
-               f"chains to the ManufacturerRootCertificate just installed")
+               f"chains to {trusted}")
     return request_id, location, retrieve_at, sent_ns
 
 
@@ -114,7 +128,7 @@ async def downloaded(cs: Station, files: FileServers, request_id: int, location:
 
 
 @testcase("TC_080_CS", "Secure Firmware Update", block="security", profile="Advanced Security", applies=APPLIES)
-async def test_secure_firmware_update(cs, setup, files: FileServers, firmware_signer: FirmwareSigner):
+async def test_secure_firmware_update(cs, setup, files: FileServers, firmware_signer: Signer):
     """InstallCertificate(ManufacturerRootCertificate) → Accepted; SignedUpdateFirmware(the served image, signed
     by the harness) → Accepted; SignedFirmwareStatusNotification Downloading, Downloaded (the server sent the
     image), SignatureVerified, Installing, (InstallRebooting), the reboot (BootNotification), Installed, all
@@ -135,7 +149,7 @@ async def test_secure_firmware_update(cs, setup, files: FileServers, firmware_si
 @testcase("TC_081_CS", "Secure Firmware Update – Invalid Signature", block="security", profile="Advanced Security",
           applies=APPLIES)
 async def test_secure_firmware_update_invalid_signature(cs, setup, files: FileServers,
-                                                        firmware_signer: FirmwareSigner):
+                                                        firmware_signer: Signer):
     """As TC_080 with a signature over other bytes: Downloading, Downloaded, then in any order
     SignedFirmwareStatusNotification InvalidSignature and SecurityEventNotification InvalidFirmwareSignature;
     no Installing and no reboot within a message timeout after them."""

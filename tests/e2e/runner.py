@@ -53,15 +53,16 @@ def fast_pics(source: Path, tmp_path: Path, message_timeout: int | None = 4,
     return path
 
 
-def harness_runner(tmp_path: Path) -> Callable[..., RunOutcome]:
-    """``run(pics, *args)`` runs ``ocpp-harness run`` in a subprocess with its reports under ``tmp_path``."""
+def harness_runner(tmp_path: Path, env: dict[str, str] | None = None) -> Callable[..., RunOutcome]:
+    """``run(pics, *args)`` runs ``ocpp-harness run`` in a subprocess with its reports under ``tmp_path``
+    (``env``: variables added to the environment, which the reference charge point inherits)."""
 
     def run(pics: Path, *args: str) -> RunOutcome:
         reports = tmp_path / "reports"
         command = [sys.executable, "-m", "harness", "run", "--pics", str(pics), "--dut", "sim",
                    "--report-dir", str(reports), "--run-id", "run", "--no-cache", "-q", *args]
         completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
         run_dir = reports / "run"
         results = {}
         results_file = run_dir / "results.jsonl"

@@ -331,15 +331,18 @@ def test_options_for_a_real_charger_come_from_the_environment():
         FileServerOptions.from_env({"OCPP_HARNESS_FTPS_PORT": "ftps"})
 
 
-def test_the_run_flags_set_the_same_environment(monkeypatch):
+def test_the_run_flags_set_the_same_environment(monkeypatch, tmp_path):
+    firmware = tmp_path / "fw"
+    firmware.mkdir()
+    (firmware / "valid.bin").write_bytes(b"image")
     for name in ("OCPP_HARNESS_FTP_PORT", "OCPP_HARNESS_FTPS_PORT", "OCPP_HARNESS_HTTP_PORT",
                  "OCPP_HARNESS_HTTPS_PORT"):
         monkeypatch.delenv(name, raising=False)
     args = parser().parse_args(["run", "--pics", "p.yaml", "--files-host", "192.0.2.10", "--ftp-port", "2121",
                                 "--ftps-port", "2990", "--http-port", "8080", "--https-port", "8443",
-                                "--firmware-dir", "/srv/fw"])
+                                "--firmware-dir", str(firmware)])
     env = file_server_env(args)
-    assert FileServerOptions.from_env(env) == FileServerOptions("192.0.2.10", 2121, 2990, 8080, 8443, Path("/srv/fw"))
+    assert FileServerOptions.from_env(env) == FileServerOptions("192.0.2.10", 2121, 2990, 8080, 8443, firmware)
     assert file_server_env(parser().parse_args(["run", "--pics", "p.yaml"])) == {}
     with pytest.raises(SystemExit):
         parser().parse_args(["run", "--pics", "p.yaml", "--https-port", "70000"])
