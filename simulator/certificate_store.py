@@ -16,7 +16,8 @@ Rules:
   coming from the CA file: deleting a root from the list never locks the charger out of the run.
 
 Faults: ``installed-certificate-not-listed``, ``certificate-hash-over-whole-key``, ``certificate-not-deleted``,
-``invalid-root-certificate-accepted``, ``no-security-event-for-invalid-root-certificate``.
+``invalid-root-certificate-accepted``, ``no-security-event-for-invalid-root-certificate``,
+``root-certificate-key-usage-not-checked``.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class CertificateStore:
 
     # -- InstallCertificate --------------------------------------------------------------------------------
     def install(self, kind: str, certificate_pem: str) -> tuple[str, Callable[[], None] | None]:
-        problem = _problem(certificate_pem)
+        problem = _problem(certificate_pem, self._faults)
         if problem is not None and not self._faults.active("invalid-root-certificate-accepted"):
             LOG.info("InstallCertificate(%s) rejected: %s", kind, problem)
             if kind != "CentralSystemRootCertificate" or self._faults.active(
@@ -123,7 +124,7 @@ def _normalised(data: dict) -> tuple[str, str, str, str]:
             str(data.get("issuerKeyHash", "")).lower(), str(data.get("serialNumber", "")).lower().lstrip("0"))
 
 
-def _problem(certificate_pem: str) -> str | None:
+def _problem(certificate_pem: str, faults) -> str | None:
     """Why the PEM is not a root a charger may install."""
     try:
         certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
@@ -136,7 +137,8 @@ def _problem(certificate_pem: str) -> str | None:
     if not is_ca:
         return "not a CA certificate (basicConstraints CA is not set)"
     try:
-        if not certificate.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign:
+        if not certificate.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign and not \
+                faults.active("root-certificate-key-usage-not-checked"):
             return "its key usage does not include keyCertSign: it cannot sign certificates"
     except x509.ExtensionNotFound:
         pass

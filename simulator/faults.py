@@ -223,6 +223,8 @@ FAULTS: dict[str, Fault] = {
     "no-security-event-for-invalid-charge-point-certificate": Fault(
         "rejects an invalid CertificateSigned but sends no SecurityEventNotification InvalidChargePointCertificate",
         "TC_077"),
+    "root-certificate-key-usage-not-checked": Fault(
+        "installs a CentralSystemRootCertificate whose Key Usage lacks keyCertSign", "TC_078"),
     "charge-point-certificate-only-chain-checked": Fault(
         "accepts a CertificateSigned that chains to its trusted root although it is expired, names another "
         "charge point or lacks digitalSignature", "TC_077"),

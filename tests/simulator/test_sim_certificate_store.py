@@ -79,3 +79,19 @@ def test_every_kind_of_invalid_root_is_rejected(tmp_path):
                     test_root("no signing", signs_certificates=False)):
         assert certificates.install(KIND, pem(invalid))[0] == "Rejected"
     assert certificates.hash_data(KIND) == []
+
+
+def test_a_root_without_key_cert_sign_is_installed_when_key_usage_goes_unchecked(tmp_path):
+    careless = store(tmp_path, "root-certificate-key-usage-not-checked")
+    assert careless.install(KIND, pem(test_root("no signing", signs_certificates=False)))[0] == "Accepted"
+    assert careless.install(KIND, pem(test_root("old", expired=True)))[0] == "Rejected"
+
+
+def test_a_factory_manufacturer_root_is_listed(tmp_path):
+    factory = test_root("vendor")
+    path = tmp_path / "vendor.pem"
+    path.write_text(pem(factory))
+    certificates = CertificateStore(SimpleNamespace(aq={}), Config(), StateStore(tmp_path / "state.json"), None,
+                                    Faults(), None, None, None, str(path))
+    assert certificates.roots("ManufacturerRootCertificate") == [factory]
+    assert certificates.hash_data(KIND) == []
