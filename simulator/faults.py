@@ -223,6 +223,11 @@ FAULTS: dict[str, Fault] = {
     "no-security-event-for-invalid-charge-point-certificate": Fault(
         "rejects an invalid CertificateSigned but sends no SecurityEventNotification InvalidChargePointCertificate",
         "TC_077"),
+    "get-log-accepted-then-silent": Fault("answers GetLog Accepted, then sends no LogStatusNotification and "
+                                          "uploads nothing", "TC_079"),
+    "signed-update-accepted-then-silent": Fault("answers SignedUpdateFirmware Accepted, then sends no "
+                                                "SignedFirmwareStatusNotification and downloads nothing",
+                                                "TC_080 TC_081"),
     "root-certificate-key-usage-not-checked": Fault(
         "installs a CentralSystemRootCertificate whose Key Usage lacks keyCertSign", "TC_078"),
     "charge-point-certificate-only-chain-checked": Fault(

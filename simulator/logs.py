@@ -96,6 +96,8 @@ class Logs:
         location = log["remote_location"]
 
         def start() -> None:
+            if self._faults.active("get-log-accepted-then-silent"):
+                return
             self._upload_task = self._tasks.spawn(
                 self._upload(location, file_name, content.encode(), request_id, retries or 0, retry_interval or 0),
                 "get-log")

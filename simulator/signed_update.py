@@ -14,7 +14,8 @@ Rules:
   reboot, and Installed after the BootNotification. Every notification carries the request's requestId.
 
 Faults: ``firmware-signature-not-verified`` (a bad signature is reported SignatureVerified and installed),
-``no-security-event-for-invalid-signature``, ``signed-firmware-status-wrong-request-id``.
+``no-security-event-for-invalid-signature``, ``signed-firmware-status-wrong-request-id``,
+``signed-update-accepted-then-silent`` (Accepted, then no notification and no download).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class SignedFirmwareUpdate:
             status = "AcceptedCanceled"
 
         def start() -> None:
+            if self._faults.active("signed-update-accepted-then-silent"):
+                return
             self._task = self._tasks.spawn(self._run(request_id, firmware, retries or 0, retry_interval or 0),
                                            "signed-firmware-update")
         return status, start
