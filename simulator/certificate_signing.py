@@ -15,7 +15,7 @@ Rules:
   (ORS-17) is Rejected as well.
 * An accepted certificate and its key are written next to the key the charger started with (the key
   readable by the owner only) and used from the next connection on; the charger reconnects at once to use
-  it.
+  it, or, for a certificate not valid yet, when its Not valid before is reached (the whitepaper's rule).
 
 Faults: ``csr-without-cpo-name``, ``sign-certificate-not-sent`` (Accepted, then nothing),
 ``signed-certificate-not-used`` (Accepted, but the old certificate is kept),
@@ -25,6 +25,7 @@ Faults: ``csr-without-cpo-name``, ``sign-certificate-not-sent`` (Accepted, then 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -95,9 +96,19 @@ class CertificateSigning:
                 self._link, self._security_log, "InvalidChargePointCertificate", problem), "security-event")
         if self._faults.active("signed-certificate-not-used") or self._pending_key is None:
             return "Accepted", None
-        self._install(chain_pem, self._pending_key)
-        self._pending_key = None
+        key, self._pending_key = self._pending_key, None
+        wait_s = _until_valid(chain_pem)
+        if wait_s > 0:          # the whitepaper: switch to it as soon as its Not valid before is reached
+            LOG.info("CertificateSigned: the certificate is valid in %.0f s; switching to it then", wait_s)
+            return "Accepted", lambda: self._tasks.spawn(self._switch_later(chain_pem, key, wait_s),
+                                                         "certificate-switch")
+        self._install(chain_pem, key)
         return "Accepted", self._station.reconnect
+
+    async def _switch_later(self, chain_pem: str, key: ec.EllipticCurvePrivateKey, wait_s: float) -> None:
+        await asyncio.sleep(wait_s)
+        self._install(chain_pem, key)
+        self._station.reconnect()
 
     def _problem(self, chain_pem: str) -> str | None:
         """Why the chain is not a certificate for the pending key that the trusted root vouches for."""
@@ -161,6 +172,15 @@ class CertificateSigning:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         self._station.client_certificate = (str(certificate), str(private_key))
+
+
+def _until_valid(chain_pem: str) -> float:
+    """Seconds until the leaf's Not valid before (0 when it is valid already)."""
+    try:
+        leaf = x509.load_pem_x509_certificates(chain_pem.encode())[0]
+    except ValueError:
+        return 0.0
+    return max(0.0, (leaf.not_valid_before_utc - dt.datetime.now(dt.timezone.utc)).total_seconds())
 
 
 def _load_roots(ca_file: str | None) -> list[x509.Certificate]:

@@ -92,3 +92,23 @@ def test_faults_accept_what_they_should_not(tmp_path):
     unit, pki, station = signing(tmp_path / "b", "signed-certificate-not-used")
     status, then = unit.certificate_signed(issue(pki, Csr.parse(unit.csr()).request)[0])
     assert status == "Accepted" and then is None and station.client_certificate is None
+
+
+async def test_a_certificate_valid_from_a_moment_later_is_used_from_then(tmp_path):
+    """The whitepaper: the charger switches to the new certificate as soon as its Not valid before is
+    reached; a certificate not valid yet is accepted, not installed at once."""
+    import asyncio
+    import datetime as dt
+
+    from harness.csr import _client_certificate, _pem
+
+    unit, pki, station = signing(tmp_path)
+    unit._tasks = SimpleNamespace(spawn=lambda coroutine, name: asyncio.create_task(coroutine))
+    root_key, root = pki._root()
+    now = dt.datetime.now(dt.timezone.utc)
+    leaf = _client_certificate(Csr.parse(unit.csr()).request, root_key, root,
+                               valid=(now + dt.timedelta(seconds=1), now + dt.timedelta(days=1)))
+    status, then = unit.certificate_signed(_pem(leaf, root))
+    assert status == "Accepted" and station.client_certificate is None
+    await asyncio.wait_for(then(), timeout=5)
+    assert x509.load_pem_x509_certificates(open(station.client_certificate[0], "rb").read())[0] == leaf
