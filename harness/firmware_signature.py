@@ -153,6 +153,19 @@ def signer_for(pki_dir: Path, firmware_dir: Path | None) -> Signer:
     return vendor_signature(firmware_dir) or FirmwareSigner.ensure(pki_dir)
 
 
+def foreign_signature(image: bytes) -> tuple[str, str]:
+    """(signingCertificate PEM, base64 signature of ``image``) of a manufacturer no charger trusts: a root and
+    signing certificate made in memory, their keys thrown away. The signature verifies with the certificate;
+    only the certificate's chain is wrong (InvalidCertificate, TC_081_CS's last round)."""
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = _certificate(_name("OCPP harness unknown manufacturer root"), root_key.public_key(), root_key, None,
+                        ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = _certificate(_name("OCPP harness unknown firmware signing"), key.public_key(), root_key, root, ca=False)
+    signature = base64.b64encode(key.sign(image, ec.ECDSA(hashes.SHA256()))).decode()
+    return leaf.public_bytes(serialization.Encoding.PEM).decode(), signature
+
+
 def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OCPP harness"),
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])

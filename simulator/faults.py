@@ -228,6 +228,9 @@ FAULTS: dict[str, Fault] = {
     "signed-update-accepted-then-silent": Fault("answers SignedUpdateFirmware Accepted, then sends no "
                                                 "SignedFirmwareStatusNotification and downloads nothing",
                                                 "TC_080 TC_081"),
+    "firmware-signing-certificate-not-checked": Fault(
+        "accepts SignedUpdateFirmware with a signing certificate no ManufacturerRootCertificate vouches for, and "
+        "installs what it signed", "TC_081"),
     "root-certificate-key-usage-not-checked": Fault(
         "installs a CentralSystemRootCertificate whose Key Usage lacks keyCertSign", "TC_078"),
     "charge-point-certificate-only-chain-checked": Fault(

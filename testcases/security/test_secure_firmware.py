@@ -23,7 +23,7 @@ from harness.certificate_hash import HashData
 from harness.csms.matching import not_equal, one_of
 from harness.csms.station import Received, Station
 from harness.files import FileServers, claims_security_whitepaper
-from harness.firmware_signature import Signer
+from harness.firmware_signature import Signer, foreign_signature
 from harness.security_profiles import supported
 from harness.testcase import all_of, testcase
 from harness.verdicts import Failed
@@ -159,7 +159,9 @@ async def test_secure_firmware_update_invalid_signature(cs, pics, files: FileSer
                                                         firmware_signer: Signer):
     """As TC_080 with a signature over other bytes: Downloading, Downloaded, then in any order
     SignedFirmwareStatusNotification InvalidSignature and SecurityEventNotification InvalidFirmwareSignature;
-    no Installing and no reboot within a message timeout after them."""
+    no Installing and no reboot within a message timeout after them. Then, beyond OCTT (the whitepaper's
+    other refusal, which no case of the plan covers): a signing certificate of a manufacturer the charger does
+    not trust (:func:`foreign_certificate_refused`)."""
     long_wait = pics.test_setup.timeouts.long_operation
     async with manufacturer_root(cs, firmware_signer, long_wait):
         request_id, location, retrieve_at, sent_ns = await signed_update(cs, files, firmware_signer, valid=False)
@@ -175,3 +177,29 @@ async def test_secure_firmware_update_invalid_signature(cs, pics, files: FileSer
         cs.require(not any(r.action == "BootNotification" for r in cs.since()),
                    "the charge point rebooted after reporting InvalidSignature: a firmware whose signature does "
                    "not verify must not be installed")
+    await foreign_certificate_refused(cs, files, pics)
+
+
+async def foreign_certificate_refused(cs: Station, files: FileServers, pics: Any) -> None:
+    """SignedUpdateFirmware of the served image with a signingCertificate that chains to no
+    ManufacturerRootCertificate of the charger (the signature itself verifies) → InvalidCertificate, and
+    SecurityEventNotification InvalidFirmwareSigningCertificate within the triggered function timeout. A charger
+    that accepts is given the time to finish what it started, so its reboot stays in this case."""
+    signing_pem, signature = foreign_signature(files.image("valid"))
+    date, _ = retrieve_date()
+    request_id = int(time.time()) % 1_000_000 + 1
+    response = await cs.call("SignedUpdateFirmware", requestId=request_id, firmware={
+        "location": files.firmware_url("valid"), "retrieveDateTime": date, "signingCertificate": signing_pem,
+        "signature": signature})
+    status = response["status"]
+    if status in ("Accepted", "AcceptedCanceled"):
+        with contextlib.suppress(Failed):
+            await cs.expect("SignedFirmwareStatusNotification", status=one_of(*FINAL),
+                            timeout=RETRIEVE_IN_S + pics.test_setup.timeouts.long_operation)
+    cs.require(status == "InvalidCertificate",
+               f"SignedUpdateFirmware with a signingCertificate that chains to none of the charge point's "
+               f"ManufacturerRootCertificates answered {status}, expected InvalidCertificate (Security Whitepaper: "
+               f"an invalid signing certificate is refused and reported with SecurityEventNotification "
+               f"InvalidFirmwareSigningCertificate)")
+    await cs.expect("SecurityEventNotification", type="InvalidFirmwareSigningCertificate",
+                    timeout=pics.performance.triggered_function_timeout or cs.message_timeout)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from harness.firmware_signature import (VENDOR_CERTIFICATE, VENDOR_SIGNATURE, FirmwareSigner, VendorSignature,
-                                         signer_for, vendor_signature)
+                                         foreign_signature, signer_for, vendor_signature)
 from harness.verdicts import HarnessError
 
 IMAGE = b"REFERENCE-CP-FIRMWARE\nversion: 9\n\nbody"
@@ -90,3 +90,12 @@ def test_the_cli_refuses_a_firmware_dir_it_cannot_use_before_anything_runs(tmp_p
     with pytest.raises(SystemExit):
         parser().parse_args(["run", "--pics", "p.yaml", "--firmware-dir", str(vendor_folder(tmp_path, b"c2ln", None))])
     assert "no signing-certificate.pem" in capsys.readouterr().err
+
+
+def test_the_foreign_signature_verifies_but_its_certificate_chains_to_no_known_root(tmp_path):
+    signing_pem, signature = foreign_signature(IMAGE)
+    leaf = x509.load_pem_x509_certificate(signing_pem.encode())
+    leaf.public_key().verify(base64.b64decode(signature), IMAGE, ec.ECDSA(hashes.SHA256()))
+    ours = x509.load_pem_x509_certificate(FirmwareSigner.ensure(tmp_path / "pki").root_pem().encode())
+    with pytest.raises((ValueError, InvalidSignature)):
+        leaf.verify_directly_issued_by(ours)

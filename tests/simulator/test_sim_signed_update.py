@@ -6,15 +6,15 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from harness.certificate_hash import test_root
-from harness.firmware_signature import FirmwareSigner
+from harness.firmware_signature import FirmwareSigner, foreign_signature
 from simulator.signed_update import SignedFirmwareUpdate, _signature_ok
 
 IMAGE = b"some firmware"
 
 
-def updater(roots) -> SignedFirmwareUpdate:
+def updater(roots, *faults: str) -> SignedFirmwareUpdate:
     certificates = SimpleNamespace(roots=lambda kind: roots)
-    return SignedFirmwareUpdate(None, certificates, None, None, SimpleNamespace(active=lambda name: False),
+    return SignedFirmwareUpdate(None, certificates, None, None, SimpleNamespace(active=lambda name: name in faults),
                                 None, None, None, lambda: None)
 
 
@@ -46,3 +46,12 @@ def test_a_signature_by_another_key_is_refused(tmp_path):
     other = ec.generate_private_key(ec.SECP256R1())
     wrong_key = base64.b64encode(other.sign(IMAGE, ec.ECDSA(hashes.SHA256()))).decode()
     assert not _signature_ok(signer.signing_pem(), wrong_key, IMAGE)
+
+
+def test_a_foreign_signing_certificate_is_refused_unless_certificates_go_unchecked(tmp_path):
+    from cryptography import x509
+
+    signing_pem, _ = foreign_signature(IMAGE)
+    ours = x509.load_pem_x509_certificate(FirmwareSigner.ensure(tmp_path).root_pem().encode())
+    assert "does not chain" in updater([ours])._certificate_problem(signing_pem)
+    assert updater([ours], "firmware-signing-certificate-not-checked")._certificate_problem(signing_pem) is None
