@@ -191,15 +191,11 @@ def file_server_env(args: argparse.Namespace) -> dict[str, str]:
 
 def _firmware_dir(text: str) -> str:
     """A folder holding valid.bin, and the vendor's signing material whole or not at all."""
-    from harness.firmware_signature import vendor_signature
+    from harness.files import check_firmware_dir
     from harness.verdicts import HarnessError
 
-    folder = Path(text)
-    if not (folder / "valid.bin").is_file():
-        raise argparse.ArgumentTypeError(f"{text} has no valid.bin: put there the image the charger installs "
-                                         f"(TC_044_1_CS, TC_080_CS)")
     try:
-        vendor_signature(folder)
+        check_firmware_dir(Path(text))
     except HarnessError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text

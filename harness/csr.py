@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -85,22 +85,21 @@ def issue_from_unknown_ca(csr: x509.CertificateSigningRequest) -> str:
     return _pem(_client_certificate(csr, key, root), root)
 
 
-def _expired(pki: TestPki, csr: x509.CertificateSigningRequest) -> str:
+def _from_run_root(pki: TestPki, csr: x509.CertificateSigningRequest, **changes: Any) -> str:
+    """The run root's certificate for the CSR with ``changes`` (keywords of :func:`_client_certificate`)."""
     root_key, root = pki._root()
+    return _pem(_client_certificate(csr, root_key, root, **changes), root)
+
+
+def _expired(pki: TestPki, csr: x509.CertificateSigningRequest) -> str:
     now = dt.datetime.now(dt.timezone.utc)
-    return _pem(_client_certificate(csr, root_key, root, valid=(now - 2 * VALIDITY, now - VALIDITY)), root)
+    return _from_run_root(pki, csr, valid=(now - 2 * VALIDITY, now - VALIDITY))
 
 
 def _for_another_charge_point(pki: TestPki, csr: x509.CertificateSigningRequest) -> str:
-    root_key, root = pki._root()
     names = [a if a.oid != NameOID.COMMON_NAME else x509.NameAttribute(NameOID.COMMON_NAME, f"{a.value}-OTHER")
              for a in csr.subject]
-    return _pem(_client_certificate(csr, root_key, root, subject=x509.Name(names)), root)
-
-
-def _without_digital_signature(pki: TestPki, csr: x509.CertificateSigningRequest) -> str:
-    root_key, root = pki._root()
-    return _pem(_client_certificate(csr, root_key, root, usage=CERTIFICATE_SIGNING_ONLY), root)
+    return _from_run_root(pki, csr, subject=x509.Name(names))
 
 
 #: The invalid ChargePointCertificates of TC_077_CS, one per check the whitepaper names (A02: "validity
@@ -115,7 +114,7 @@ INVALID_CERTIFICATES: dict[str, tuple[str, Callable[[TestPki, x509.CertificateSi
                              "chargePointId (certificate properties)", _for_another_charge_point),
     "no digitalSignature": ("issued by the Central System's CA with a Key Usage that lacks digitalSignature, so "
                             "it cannot authenticate a TLS client (certificate properties)",
-                            _without_digital_signature),
+                            lambda pki, csr: _from_run_root(pki, csr, usage=CERTIFICATE_SIGNING_ONLY)),
 }
 
 #: Key Usage of a ChargePointCertificate: a TLS client signs the handshake with its key

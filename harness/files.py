@@ -252,6 +252,17 @@ class FileServerOptions:
                 "HTTPS": self.https_port}[protocol]
 
 
+def check_firmware_dir(folder: Path) -> None:
+    """A vendor's firmware folder holds valid.bin, and its signing material whole or not at all: a
+    :class:`HarnessError` naming what to put there otherwise (``--firmware-dir`` and OCPP_HARNESS_FIRMWARE_DIR)."""
+    from harness.firmware_signature import vendor_signature
+
+    if not (folder / "valid.bin").is_file():
+        raise HarnessError(f"{folder} has no valid.bin: put there the image the charger installs (TC_044_1_CS, "
+                           f"TC_080_CS)")
+    vendor_signature(folder)
+
+
 def offered_protocols(listed: Sequence[str]) -> tuple[str, ...]:
     """The protocols of ORS-16 (in its order) the harness serves: the only ones a URL is made for."""
     return tuple(p for p in listed if p in SERVED_PROTOCOLS)
@@ -319,9 +330,8 @@ class FileServers:
         for area in AREAS:
             (self.root / area).mkdir(parents=True, exist_ok=True)
         made, source = firmware_images(), self.options.firmware_dir
-        if source is not None and not (source / "valid.bin").is_file():
-            raise HarnessError(f"{ENV_FIRMWARE_DIR}={source} has no valid.bin (the image the charger installs "
-                               "in TC_044_1_CS)")
+        if source is not None:
+            check_firmware_dir(source)
         for name in FIRMWARE_IMAGES:
             own = source / f"{name}.bin" if source is not None else None
             target = self.root / "firmware" / f"{name}.bin"

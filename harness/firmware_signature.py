@@ -62,10 +62,7 @@ class FirmwareSigner:
         return signer
 
     def _create(self) -> None:
-        root_key = ec.generate_private_key(ec.SECP256R1())
-        root = _certificate(_name("OCPP harness manufacturer root"), root_key.public_key(), root_key, None, ca=True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        leaf = _certificate(_name("OCPP harness firmware signing"), key.public_key(), root_key, root, ca=False)
+        root, key, leaf = _manufacturer("OCPP harness")
         _write_key(self.directory / "firmware-signing.key", key)
         self.root_certificate.write_bytes(root.public_bytes(serialization.Encoding.PEM))
         self.signing_certificate.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
@@ -157,13 +154,19 @@ def foreign_signature(image: bytes) -> tuple[str, str]:
     """(signingCertificate PEM, base64 signature of ``image``) of a manufacturer no charger trusts: a root and
     signing certificate made in memory, their keys thrown away. The signature verifies with the certificate;
     only the certificate's chain is wrong (InvalidCertificate, TC_081_CS's last round)."""
-    root_key = ec.generate_private_key(ec.SECP256R1())
-    root = _certificate(_name("OCPP harness unknown manufacturer root"), root_key.public_key(), root_key, None,
-                        ca=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = _certificate(_name("OCPP harness unknown firmware signing"), key.public_key(), root_key, root, ca=False)
+    _, key, leaf = _manufacturer("OCPP harness unknown")
     signature = base64.b64encode(key.sign(image, ec.ECDSA(hashes.SHA256()))).decode()
     return leaf.public_bytes(serialization.Encoding.PEM).decode(), signature
+
+
+def _manufacturer(prefix: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """(ManufacturerRootCertificate, signing key, firmware signing certificate issued by the root); the root's
+    key is thrown away."""
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = _certificate(_name(f"{prefix} manufacturer root"), root_key.public_key(), root_key, None, ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = _certificate(_name(f"{prefix} firmware signing"), key.public_key(), root_key, root, ca=False)
+    return root, key, leaf
 
 
 def _name(common_name: str) -> x509.Name:

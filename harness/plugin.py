@@ -607,10 +607,10 @@ def firmware_signer(octt_case: CaseInfo, harness_session: HarnessSession) -> Any
     """The harness as firmware manufacturer (a :class:`harness.firmware_signature.FirmwareSigner`): its
     ManufacturerRootCertificate and the signatures of the served images, kept in the PKI directory; or the
     vendor's own signature from ``--firmware-dir`` (:class:`~harness.firmware_signature.VendorSignature`)."""
-    from harness.files import FileServerOptions
     from harness.firmware_signature import signer_for
 
-    return signer_for(harness_session.options.pki_dir, FileServerOptions.from_env().firmware_dir)
+    files = harness_session.files
+    return signer_for(harness_session.options.pki_dir, files.options.firmware_dir if files else None)
 
 
 @pytest.fixture

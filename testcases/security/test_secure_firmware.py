@@ -21,7 +21,7 @@ from cryptography import x509
 
 from harness.certificate_hash import HashData
 from harness.csms.matching import not_equal, one_of
-from harness.csms.station import Received, Station
+from harness.csms.station import Received, Response, Station
 from harness.files import FileServers, claims_security_whitepaper
 from harness.firmware_signature import Signer, foreign_signature
 from harness.security_profiles import supported
@@ -79,16 +79,25 @@ async def delete_root(cs: Station, root_pem: str, timeout: float) -> None:
         await cs.call("DeleteCertificate", certificateHashData=HashData.of(root).to_ocpp())
 
 
+async def send_signed_update(cs: Station, files: FileServers, signing_pem: str,
+                             signature: str) -> tuple[Response, int, str, float, int]:
+    """SignedUpdateFirmware of the served valid image with a retrieveDateTime just ahead: (the response, its
+    requestId (unique per call), the location, retrieveDateTime on the monotonic clock, when it was sent)."""
+    location = files.firmware_url("valid")
+    date, retrieve_at = retrieve_date()
+    request_id, sent_ns = time.monotonic_ns() // 1_000_000 % 1_000_000, time.monotonic_ns()
+    response = await cs.call("SignedUpdateFirmware", requestId=request_id, firmware={
+        "location": location, "retrieveDateTime": date, "signingCertificate": signing_pem, "signature": signature})
+    return response, request_id, location, retrieve_at, sent_ns
+
+
 async def signed_update(cs: Station, files: FileServers, signer: Signer, *, valid: bool) -> tuple[int, str, float, int]:
     """SignedUpdateFirmware of the served valid image, signed (or not) by the harness → Accepted:
     (requestId, location, retrieveDateTime on the monotonic clock, when it was sent)."""
-    location, image = files.firmware_url("valid"), files.image("valid")
-    date, retrieve_at = retrieve_date()
-    request_id, sent_ns = int(time.time()) % 1_000_000, time.monotonic_ns()
+    image = files.image("valid")
     signature = signer.sign(image) if valid else signer.wrong_signature(image)
-    response = await cs.call("SignedUpdateFirmware", requestId=request_id, firmware={
-        "location": location, "retrieveDateTime": date, "signingCertificate": signer.signing_pem(),
-        "signature": signature})
+    response, request_id, location, retrieve_at, sent_ns = await send_signed_update(
+        cs, files, signer.signing_pem(), signature)
     trusted = ("the ManufacturerRootCertificate just installed" if signer.root_pem() is not None
                else "the vendor's ManufacturerRootCertificate (--firmware-dir holds the vendor's signature)")
     cs.require(response["status"] == "Accepted",
@@ -185,12 +194,7 @@ async def foreign_certificate_refused(cs: Station, files: FileServers, pics: Any
     ManufacturerRootCertificate of the charger (the signature itself verifies) → InvalidCertificate, and
     SecurityEventNotification InvalidFirmwareSigningCertificate within the triggered function timeout. A charger
     that accepts is given the time to finish what it started, so its reboot stays in this case."""
-    signing_pem, signature = foreign_signature(files.image("valid"))
-    date, _ = retrieve_date()
-    request_id = int(time.time()) % 1_000_000 + 1
-    response = await cs.call("SignedUpdateFirmware", requestId=request_id, firmware={
-        "location": files.firmware_url("valid"), "retrieveDateTime": date, "signingCertificate": signing_pem,
-        "signature": signature})
+    response, *_ = await send_signed_update(cs, files, *foreign_signature(files.image("valid")))
     status = response["status"]
     if status in ("Accepted", "AcceptedCanceled"):
         with contextlib.suppress(Failed):
